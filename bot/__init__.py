@@ -1,0 +1,3 @@
+"""callbot: place Genesys Cloud calls from Slack."""
+
+__version__ = "0.1.0"
