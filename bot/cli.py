@@ -1,0 +1,65 @@
+"""Command line: ``python -m bot`` (or ``callbot``) and its subcommands.
+
+Each subcommand lives in the module that owns its concern and exposes
+``add_arguments(parser)`` and ``run(args) -> int``; this file only wires them up, so
+that ``--help`` stays fast (no Genesys SDK import) and one concern stays in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from bot.config import ConfigError
+
+# subcommand -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("bot.serve", "Run the bot in HTTP mode (POST /slack/events, GET /healthz) under gunicorn."),
+    "socket": ("bot.slack.socket_mode", "Run the bot in Socket Mode (no public URL needed)."),
+    "migrate": ("bot.db.cli", "Create or upgrade the database schema (Alembic)."),
+    "users": ("bot.db.users_cli", "Add, list or remove Slack-to-Genesys user mappings."),
+    "number": ("bot.phone_cli", "Show how /call would read TEXT: the E.164 number or why it is refused."),
+    "sandbox": ("bot.sandbox.cli", "Run a local stand-in of the Genesys Cloud API or the Slack Web API."),
+    "demo": ("bot.demo", "Run the whole /call flow against local stand-ins and print what Slack shows."),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Slack bot that places outbound calls through Genesys Cloud.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+        module = importlib.import_module(module_name)
+        module.add_arguments(subparser)
+        subparser.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Log one line per event to stderr, with the logger name for grep."""
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
