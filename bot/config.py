@@ -48,7 +48,7 @@ class Settings:
     call_deadline: float = 60.0
 
     def __repr__(self) -> str:  # never print secrets, even in a traceback
-        return f"Settings(database_url={_mask_url(self.database_url)!r}, genesys_api_host={self.genesys_api_host!r})"
+        return f"Settings(database_url={mask_database_url(self.database_url)!r}, genesys_api_host={self.genesys_api_host!r})"
 
 
 # name -> (example value, one-line description). Drives validation messages,
@@ -200,7 +200,7 @@ def _country(env: Mapping[str, str], name: str, code: str) -> str:
     return code
 
 
-def _mask_url(url: str) -> str:
+def mask_database_url(url: str) -> str:
     """Hide the password in a database URL."""
     if "@" not in url or "://" not in url:
         return url
