@@ -1,0 +1,70 @@
+"""`bot serve`: HTTP mode under gunicorn, a production WSGI server.
+
+One worker process with several threads by default: lazy listeners run in a
+thread pool inside the worker, so the worker must outlive the request. More
+processes can run side by side against one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from gunicorn.app.base import BaseApplication
+
+from bot.cli import configure_logging
+from bot.config import GENESYS, SLACK_HTTP, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="0.0.0.0", help="Address to listen on (default 0.0.0.0)")
+    parser.add_argument("--port", type=int, help="Port to listen on (default: PORT, else 3000)")
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")),
+        help="Worker processes (default: WEB_CONCURRENCY, else 1)",
+    )
+    parser.add_argument("--threads", type=int, default=8, help="Threads per worker for requests (default 8)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(require=SLACK_HTTP + GENESYS)
+    configure_logging(settings.log_level)
+    port = args.port or settings.port
+    options = {
+        "bind": f"{args.host}:{port}",
+        "workers": args.workers,
+        "worker_class": "gthread",
+        "threads": args.threads,
+        "timeout": 60,
+        "graceful_timeout": 30,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": settings.log_level.lower(),
+    }
+    log.info("serving POST /slack/events and GET /healthz on %s:%s", args.host, port)
+    GunicornApplication(settings, options).run()
+    return 0
+
+
+class GunicornApplication(BaseApplication):
+    """Runs the bot's WSGI app inside gunicorn, configured from code instead of a file."""
+
+    def __init__(self, settings, options: dict) -> None:
+        self._settings = settings
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from bot.runtime import build_runtime
+        from bot.wsgi import make_wsgi_app
+
+        runtime = build_runtime(self._settings)
+        runtime.warm_up_in_background()
+        return make_wsgi_app(runtime)
