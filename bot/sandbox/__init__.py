@@ -4,5 +4,6 @@ Both bind only loopback addresses and use the standard library's HTTP server.
 """
 
 from bot.sandbox.genesys import DEMO_USER_ID, Fault, GenesysSandbox, RecordedRequest
+from bot.sandbox.slack import SlackMessage, SlackSandbox
 
-__all__ = ["DEMO_USER_ID", "Fault", "GenesysSandbox", "RecordedRequest"]
+__all__ = ["DEMO_USER_ID", "Fault", "GenesysSandbox", "RecordedRequest", "SlackMessage", "SlackSandbox"]
