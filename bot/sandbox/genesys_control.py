@@ -22,7 +22,7 @@ CONTROL_ENDPOINTS: dict[str, str] = {
     "POST /__sandbox/calls/ID/state": 'set a participant state, body {"purpose": "external", "state": "disconnected"}',
     "POST /__sandbox/users": 'add a known Genesys user, body {"id": "...", "name": "..."}',
     "POST /__sandbox/release": "let the requests held by a hold fault continue",
-    "POST /__sandbox/expire-tokens": "make every token issued so far answer 401 credentials.expired",
+    "POST /__sandbox/expire-tokens": "make every token issued so far fail with 401 credentials.expired",
     "POST /__sandbox/reset": "forget faults, requests, calls and tokens (users stay)",
 }
 

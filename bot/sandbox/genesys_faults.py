@@ -14,11 +14,11 @@ from typing import Any
 
 # action -> what the stand-in does with a matching request. The CLI help prints this.
 FAULT_ACTIONS: dict[str, str] = {
-    "respond": "answer with `status`, `body` and `headers` instead of handling the request; "
+    "respond": "respond with `status`, `body` and `headers` instead of handling the request; "
                "without a body the response is a Genesys ErrorBody for that status "
                "(429 adds Retry-After: 1 unless `headers` sets it)",
     "drop": "read the whole request, then close the connection without any response",
-    "hang": "read the request and never answer; the connection closes when the client gives up "
+    "hang": "read the request and never respond; the connection closes when the client gives up "
             "or after `hang_seconds`",
     "hold": "keep the request waiting until released (release() or POST /__sandbox/release), "
             "then handle it normally",
