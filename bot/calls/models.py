@@ -28,7 +28,9 @@ class PlacedCall:
 
 # Phases of a Genesys exchange that can fail.
 PHASE_TOKEN = "token"
-PHASE_CALL = "call"
+PHASE_CALL = "call"  # create-call request
+PHASE_USER = "user"  # look up a Genesys user (GET /api/v2/users/{userId})
+PHASE_CONVERSATION = "conversation"  # read a call (GET /api/v2/conversations/calls/{id})
 
 # Transport failures, by what is known about the request.
 TRANSPORT_CONNECT = "connect"  # connection could not be opened: nothing was sent
@@ -87,3 +89,9 @@ class Diagnosis:
     cause: str
     action: str
     details: tuple[tuple[str, str], ...] = ()
+
+    def as_text(self) -> str:
+        """Render the diagnosis as plain text: title, cause, action, then one line per detail."""
+        lines = [self.title, self.cause, f"What to do: {self.action}"]
+        lines.extend(f"{label}: {value}" for label, value in self.details)
+        return "\n".join(lines)
