@@ -1,0 +1,189 @@
+"""Read the destination of a ``/call``: Slack text in, one dialable E.164 number or a refusal out.
+
+The text may hold a Slack ``tel:`` link, a label ("Jane Doe 415-555-0134"), an
+extension, vanity letters, international prefixes and any Unicode digits, spaces
+and dashes. phonenumbers does the parsing and supplies the metadata. The steps:
+``text`` unwraps links and normalises characters, ``search`` picks the one number
+(or says why there is none), and this module applies the destination policy.
+Nothing here raises on user input: every failure becomes a :class:`NumberResult`
+with ``ok`` false and a reason code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+from bot.phone.countries import country_name, list_countries, with_article
+from bot.phone.search import UNKNOWN_REGION, Found, NotFound, find_number
+from bot.phone.text import prepare_text
+
+__all__ = ["NumberResult", "check_caller_id", "mask_number", "read_destination"]
+
+log = logging.getLogger(__name__)
+
+# Slack caps slash-command text well below this. Longer text is refused before any parsing.
+MAX_TEXT_LENGTH = 500
+
+# Names used by BLOCKED_NUMBER_TYPES (bot.config.NUMBER_TYPES) -> phonenumbers types.
+NUMBER_TYPE_BY_NAME: dict[str, int] = {
+    "premium_rate": PhoneNumberType.PREMIUM_RATE,
+    "shared_cost": PhoneNumberType.SHARED_COST,
+    "personal_number": PhoneNumberType.PERSONAL_NUMBER,
+    "uan": PhoneNumberType.UAN,
+    "voip": PhoneNumberType.VOIP,
+    "pager": PhoneNumberType.PAGER,
+    "toll_free": PhoneNumberType.TOLL_FREE,
+}
+
+# Region code phonenumbers gives to numbers of no country (+800, +808, +870, +881 ...).
+NON_GEOGRAPHIC_REGION = "001"
+
+
+@dataclass(frozen=True)
+class NumberResult:
+    """Outcome of reading one number: the E.164 form to dial, or the reason it is refused.
+
+    ``e164`` and ``country`` are also set when a valid number is refused by policy
+    (premium_rate, country_not_allowed and other blocked types). ``message`` is one
+    sentence for the Slack user.
+    """
+
+    ok: bool
+    e164: str | None
+    reason: str | None
+    extension: str | None
+    country: str | None
+    label: str | None
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def read_destination(
+    text: str,
+    *,
+    default_country: str,
+    allowed_countries: frozenset[str] | None = None,
+    blocked_types: frozenset[str] = frozenset({"premium_rate"}),
+) -> NumberResult:
+    """Read the text after ``/call`` and decide whether the bot may dial it.
+
+    default_country: ISO 3166 code for numbers typed without a country code.
+    allowed_countries: destination countries that may be dialed, None for all.
+    blocked_types: names from bot.config.NUMBER_TYPES that are never dialed.
+    """
+    allowed = None if allowed_countries is None else frozenset(code.upper() for code in allowed_countries)
+    return _read_safely(text, default_country, allowed=allowed, blocked=frozenset(blocked_types), purpose=_DESTINATION)
+
+
+def check_caller_id(text: str, *, default_country: str) -> NumberResult:
+    """Check a number meant as caller ID: one valid number, not premium-rate, not short, no label or extension."""
+    result = _read_safely(text, default_country, allowed=None, blocked=frozenset({"premium_rate"}), purpose=_CALLER_ID)
+    if result.reason == "emergency":
+        return _refuse("emergency", "An emergency number cannot be a caller ID, so give the full number of your office or team.", result)
+    if result.reason == "short_code":
+        return _refuse("short_code", "A short code cannot be a caller ID, so give the full number of your office or team.", result)
+    if not result.ok:
+        return result
+    if result.extension is not None:
+        return _refuse("invalid", "A caller ID cannot have an extension, so give the main number only.", result)
+    if result.label is not None:
+        return _refuse("invalid", f"A caller ID must be a phone number only, without the words {result.label!r}.", result)
+    return result
+
+
+def mask_number(number: str | None) -> str:
+    """Hide all but the last four digits of a number, for logs: ``+14155550134`` -> ``***0134``."""
+    if not number:
+        return "<none>"
+    digits = "".join(character for character in number if character.isdigit())
+    if len(digits) <= 4:
+        return "***"
+    return "***" + digits[-4:]
+
+
+# --- the whole path -------------------------------------------------------------------
+
+_DESTINATION = "destination"
+_CALLER_ID = "caller ID"
+
+
+def _read_safely(text: object, default_country: str, *, allowed: frozenset[str] | None, blocked: frozenset[str], purpose: str) -> NumberResult:
+    try:
+        result = _read(text, default_country, allowed=allowed, blocked=blocked, purpose=purpose)
+    except Exception as error:  # a bug here must not take the command down with it
+        # The exception text could quote the number, so log only where it happened.
+        log.error("reading a %s failed unexpectedly: %s", purpose, _describe_exception(error))
+        result = _refusal("invalid", "The text could not be read as a phone number, so type it as digits, for example +1 415 555 0134.")
+    log.debug("%s %s: %s", purpose, mask_number(result.e164), result.reason or "ok")
+    return result
+
+
+def _read(text: object, default_country: str, *, allowed: frozenset[str] | None, blocked: frozenset[str], purpose: str) -> NumberResult:
+    if not isinstance(text, str):
+        return _refusal("invalid", "The text is not a phone number, so type the number after /call, for example /call +1 415 555 0134.")
+    if len(text) > MAX_TEXT_LENGTH:
+        return _refusal("invalid", f"The text is longer than {MAX_TEXT_LENGTH} characters, so send only the number and an optional name.")
+
+    region = (default_country or "").strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        log.warning("default country %r is not a supported region, so only numbers with + are read", default_country)
+        region = UNKNOWN_REGION
+
+    search, shown = prepare_text(text)
+    if not shown.strip():
+        return _refusal("empty", "No phone number was given, so type one after /call, for example /call +1 415 555 0134.")
+
+    found = find_number(search, shown, region)
+    if isinstance(found, NotFound):
+        return _refusal(found.reason, found.message)
+    return _apply_policy(found, allowed=allowed, blocked=blocked, purpose=purpose)
+
+
+def _describe_exception(error: BaseException) -> str:
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    where = f" at {traceback.tb_frame.f_code.co_filename}:{traceback.tb_lineno}" if traceback else ""
+    return f"{type(error).__name__}{where}"
+
+
+# --- policy ---------------------------------------------------------------------------
+
+
+def _apply_policy(found: Found, *, allowed: frozenset[str] | None, blocked: frozenset[str], purpose: str) -> NumberResult:
+    number = found.number
+    extension = number.extension or None
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)  # E.164 leaves the extension out
+    region = phonenumbers.region_code_for_number(number)
+    country = None if region in (None, NON_GEOGRAPHIC_REGION) else region
+    shown = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    fields = {"e164": e164, "extension": extension, "country": country, "label": found.label}
+
+    if purpose == _DESTINATION and allowed is not None and country not in allowed:
+        where = f"in {with_article(country_name(country))}" if country else "an international network number"
+        message = f"{shown} is {where}, and this bot only dials numbers in {list_countries(allowed)}, so ask a bot admin if you need to call it."
+        return NumberResult(ok=False, reason="country_not_allowed", message=message, **fields)
+
+    for name in sorted(blocked):
+        if NUMBER_TYPE_BY_NAME.get(name) == found.number_type:
+            kind = name.replace("_", "-") if name != "uan" else "universal access (UAN)"
+            if purpose == _CALLER_ID:
+                message = f"{shown} is a {kind} number, which cannot be used as a caller ID."
+            else:
+                message = f"{shown} is a {kind} number, which this bot is set not to dial, so ask a bot admin if you need to call it."
+            return NumberResult(ok=False, reason=name, message=message, **fields)
+
+    return NumberResult(ok=True, reason=None, message=f"{shown} ({country_name(country) if country else 'international network'})", **fields)
+
+def _refusal(reason: str, message: str) -> NumberResult:
+    return NumberResult(ok=False, e164=None, reason=reason, extension=None, country=None, label=None, message=message)
+
+
+def _refuse(reason: str, message: str, result: NumberResult) -> NumberResult:
+    return NumberResult(ok=False, e164=result.e164, reason=reason, extension=result.extension, country=result.country, label=result.label, message=message)
