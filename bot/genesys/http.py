@@ -9,10 +9,10 @@ from one that may have taken effect (a call that may exist).
 Stale keep-alive connections: a pooled connection that the server closed while idle
 fails only after the request was written, and then looks exactly like a connection
 dropped after sending. Requests that change state (every method except GET and HEAD)
-therefore always use a new connection (``Connection: close``, on a pool that never
-keeps a connection), so for them "dropped" means the server really closed the
-connection on this request. GET and HEAD reuse connections, and their callers may
-repeat them after a drop.
+therefore always use a new connection: they go through pools that close every
+connection after its response and send ``Connection: close``. For them "dropped"
+means the connection broke during this very request. GET and HEAD reuse connections,
+and their callers may repeat them after a drop.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import logging
 from typing import Any, Mapping
 
 import urllib3
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -36,6 +37,24 @@ from bot.calls.models import TRANSPORT_CONNECT, TRANSPORT_DROPPED, TRANSPORT_TIM
 log = logging.getLogger(__name__)
 
 REUSABLE_METHODS = frozenset({"GET", "HEAD"})
+
+
+class _SingleUseHTTPConnectionPool(HTTPConnectionPool):
+    """A pool that closes each connection when it is returned, so every request opens a new one."""
+
+    def _put_conn(self, conn):  # type: ignore[no-untyped-def]
+        if conn is not None:
+            conn.close()
+        super()._put_conn(None)  # return an empty slot, so the pool keeps its size limit
+
+
+class _SingleUseHTTPSConnectionPool(HTTPSConnectionPool):
+    """The HTTPS twin of _SingleUseHTTPConnectionPool."""
+
+    def _put_conn(self, conn):  # type: ignore[no-untyped-def]
+        if conn is not None:
+            conn.close()
+        super()._put_conn(None)
 
 
 class TransportError(Exception):
@@ -71,6 +90,7 @@ class HttpTransport:
         common: dict[str, Any] = {"retries": False, "timeout": self.default_timeout, "maxsize": max_connections}
         self._reusing = urllib3.PoolManager(**common)
         self._single_use = urllib3.PoolManager(**common)
+        self._single_use.pool_classes_by_scheme = {"http": _SingleUseHTTPConnectionPool, "https": _SingleUseHTTPSConnectionPool}
 
     def request(
         self,
