@@ -20,7 +20,10 @@ OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\
 
 
 class RawServer:
-    """Accept connections on loopback and handle each with ``serve(connection, request_bytes)``."""
+    """Accept connections on loopback and pass each request to ``serve(connection, request, number)``.
+
+    ``serve`` returns True to keep the connection open for another request.
+    """
 
     def __init__(self, serve: Callable[[socket.socket, bytes, int], bool]) -> None:
         self.serve = serve
