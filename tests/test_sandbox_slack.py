@@ -88,7 +88,7 @@ def test_post_message_recorded_with_unique_ts(sandbox, client):
     assert first["ts"] != second["ts"]
     assert first["message"]["text"] == "Calling"
     recorded = sandbox.messages[0]
-    assert recorded.method == "chat.postMessage"
+    assert recorded.api == "chat.postMessage"
     assert recorded.channel == DEFAULT_CHANNEL
     assert recorded.text == "Calling"
     assert recorded.blocks == blocks
@@ -167,7 +167,7 @@ def test_update_edits_bot_message(sandbox, client):
 
     assert response["ts"] == ts
     assert response["text"] == "Connected"
-    assert [(m.method, m.ts, m.text) for m in sandbox.messages] == [
+    assert [(m.api, m.ts, m.text) for m in sandbox.messages] == [
         ("chat.postMessage", ts, "Calling"), ("chat.update", ts, "Connected"),
     ]
 
@@ -187,7 +187,7 @@ def test_post_ephemeral_needs_membership(sandbox, client):
     assert response["ok"] is True
     assert response["message_ts"]
     assert outside == (200, "not_in_channel")
-    assert [(m.method, m.user) for m in sandbox.messages] == [("chat.postEphemeral", "U0DEMO")]
+    assert [(m.api, m.user) for m in sandbox.messages] == [("chat.postEphemeral", "U0DEMO")]
 
 
 def test_unknown_method(sandbox, client):
@@ -253,7 +253,7 @@ def test_response_url_records_message(sandbox):
     assert status == 200
     assert raw == b"ok"
     message = sandbox.messages[0]
-    assert message.method == "response_url"
+    assert message.api == "response_url"
     assert message.url == url
     assert message.text == "Calling"
     assert message.response_type == "in_channel"
@@ -349,8 +349,8 @@ def test_control_channels_and_messages(sandbox, client):
 
     assert status == 201
     assert error == (200, "channel_not_found")
-    assert [(m["method"], m["text"]) for m in messages] == [("chat.postMessage", "listed")]
-    assert [(r["method"], r["error"]) for r in requests] == [
+    assert [(m["api"], m["text"]) for m in messages] == [("chat.postMessage", "listed")]
+    assert [(r["api"], r["error"]) for r in requests] == [
         ("chat.postMessage", "channel_not_found"), ("chat.postMessage", None),
     ]
 

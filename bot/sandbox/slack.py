@@ -34,7 +34,7 @@ RESPONSE_URL_LIFETIME = 30 * 60.0
 class SlackMessage:
     """One message the bot sent, through the Web API or a response URL."""
 
-    method: str  # "chat.postMessage", "chat.update", "chat.postEphemeral" or "response_url"
+    api: str  # Web API method ("chat.postMessage", "chat.update", "chat.postEphemeral") or "response_url"
     channel: str | None
     text: str | None
     blocks: list[dict[str, Any]] | None
@@ -45,7 +45,7 @@ class SlackMessage:
     replace_original: bool | None
     delete_original: bool | None
     raw: dict[str, Any]  # the request payload as received (token removed)
-    url: str | None = None  # the response URL used, for method "response_url"
+    url: str | None = None  # the response URL used, for api "response_url"
     time: float = field(default_factory=time.time)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,7 +56,7 @@ class SlackMessage:
 class SlackRequest:
     """One Web API or response URL request and the error it got (None on success)."""
 
-    method: str
+    api: str  # Web API method name or "response_url"
     status: int
     error: str | None
     time: float = field(default_factory=time.time)
@@ -168,7 +168,7 @@ class SlackSandbox(LoopbackServer):
 
             if self._changed.wait_for(matched, timeout=timeout):
                 return found[0]
-            received = [f"{m.method} {m.channel or m.url}: {m.text!r}" for m in self.messages]
+            received = [f"{m.api} {m.channel or m.url}: {m.text!r}" for m in self.messages]
         raise AssertionError(f"no matching Slack message within {timeout} s; received {len(received)}: {received}")
 
     def thread(self, ts: str) -> list[SlackMessage]:
@@ -179,7 +179,7 @@ class SlackSandbox(LoopbackServer):
     def count(self, method_name: str | None = None) -> int:
         """Count requests to ``method_name`` (every request when None), failed ones included."""
         with self._lock:
-            return sum(1 for request in self.requests if method_name in (None, request.method))
+            return sum(1 for request in self.requests if method_name in (None, request.api))
 
     # --- request handling ------------------------------------------------
 
@@ -224,7 +224,7 @@ class SlackSandbox(LoopbackServer):
             result = {"ok": False, "error": error}
 
         with self._changed:
-            self.requests.append(SlackRequest(method=method_name, status=status, error=error))
+            self.requests.append(SlackRequest(api=method_name, status=status, error=error))
             self._changed.notify_all()
         handler.send_json(status, result, headers)
         return status
@@ -323,17 +323,17 @@ class SlackSandbox(LoopbackServer):
         if error is None:
             self._record(self._message("response_url", payload, channel=None, ts=None, url=url))
         with self._changed:
-            self.requests.append(SlackRequest(method="response_url", status=status, error=error))
+            self.requests.append(SlackRequest(api="response_url", status=status, error=error))
             self._changed.notify_all()
 
         headers = {"Retry-After": "1"} if status == 429 else None
         handler.send_text(status, error or "ok", headers)
         return status
 
-    def _message(self, method: str, payload: dict[str, Any], *, channel: str | None, ts: str | None,
+    def _message(self, api: str, payload: dict[str, Any], *, channel: str | None, ts: str | None,
                  url: str | None = None) -> SlackMessage:
         return SlackMessage(
-            method=method, channel=channel, text=payload.get("text"), blocks=payload.get("blocks"),
+            api=api, channel=channel, text=payload.get("text"), blocks=payload.get("blocks"),
             thread_ts=payload.get("thread_ts"), ts=ts, user=payload.get("user"),
             response_type=payload.get("response_type"), replace_original=payload.get("replace_original"),
             delete_original=payload.get("delete_original"), raw=payload, url=url,
