@@ -162,6 +162,8 @@ def test_gateway_error_then_success(sandbox, status):
     assert sandbox.count("POST", CREATE_CALL) == 2
     assert placed.requests_sent == 2
     assert len(sleep.sleeps) == 1
+    assert [failure.status for failure in placed.retried_after] == [status]
+    assert placed.retried_after[0].correlation_id
 
 
 def test_503_every_time_gives_up(sandbox):

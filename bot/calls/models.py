@@ -24,6 +24,9 @@ class PlacedCall:
     requests_sent: int
     http_status: int | None = None
     correlation_id: str | None = None
+    # Failed attempts before the one that succeeded (a 503, a 429, a 401), oldest first,
+    # so the reply can say why the call took longer.
+    retried_after: tuple[GenesysFailure, ...] = ()
 
 
 # Phases of a Genesys exchange that can fail.

@@ -138,6 +138,7 @@ class GenesysDialer:
             requests_sent=attempts.sent,
             http_status=response.status,
             correlation_id=response.correlation_id,
+            retried_after=tuple(attempts.failures),
         )
 
     def get_call(self, conversation_id: str) -> dict:

@@ -150,9 +150,10 @@ class RetryPolicy:
 
 @dataclass
 class Attempts:
-    """Counts the attempts of one request that reached (or may have reached) Genesys."""
+    """The attempts of one request: how many reached (or may have reached) Genesys, and the failed ones."""
 
     sent: int = 0
+    failures: list[GenesysFailure] = field(default_factory=list)
 
 
 def run_with_retries(
@@ -198,6 +199,7 @@ def run_with_retries(
             return result
 
         last_failure = failure
+        attempts.failures.append(failure)
         decision = policy.decide(failure, state, idempotent=idempotent, can_reauthenticate=on_reauthenticate is not None)
         if decision.action == STOP:
             _log_final(description, number, failure, decision.reason)
