@@ -8,18 +8,16 @@ or through the control API under ``/__sandbox/``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-import secrets
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from bot.sandbox import genesys_calls as calls_model
+from bot.sandbox.genesys_auth import TokenStore, token_response
 from bot.sandbox.genesys_control import handle_control
 from bot.sandbox.genesys_calls import CALL_PERMISSIONS, DEMO_USER_ID, DEMO_USER_NAME
 from bot.sandbox.genesys_faults import Fault, FaultBook, error_body
@@ -103,10 +101,9 @@ class GenesysSandbox(LoopbackServer):
         self.faults = FaultBook()
         self._lock = threading.Lock()
         self._requests_changed = threading.Condition(self._lock)
-        self._tokens: dict[str, float] = {}  # token -> time.monotonic() at issue
-        self._revoked: set[str] = set()
+        self._tokens = TokenStore()
         self._gate = threading.Event()
-        self._held = 0
+        self._held_count = 0
 
     # --- scripting -------------------------------------------------------
 
@@ -127,13 +124,11 @@ class GenesysSandbox(LoopbackServer):
         with self._lock:
             self.requests.clear()
             self.calls.clear()
-            self._tokens.clear()
-            self._revoked.clear()
+        self._tokens.clear()
 
     def expire_tokens(self) -> None:
         """Make every token issued so far fail with 401 credentials.expired."""
-        with self._lock:
-            self._revoked.update(self._tokens)
+        self._tokens.expire_all()
 
     def release(self) -> None:
         """Let every request received so far pass its "hold" fault; later requests are held again."""
@@ -145,7 +140,7 @@ class GenesysSandbox(LoopbackServer):
     def held(self) -> int:
         """Number of requests waiting for release()."""
         with self._lock:
-            return self._held
+            return self._held_count
 
     def set_participant_state(self, conversation_id: str, *, purpose: str, state: str,
                               disconnect_type: str | None = None) -> None:
@@ -257,13 +252,13 @@ class GenesysSandbox(LoopbackServer):
             return False
         if fault.action == "hold":
             with self._lock:
-                self._held += 1
+                self._held_count += 1
             try:
                 while not gate.is_set() and not self.stopping.is_set():
                     gate.wait(0.1)
             finally:
                 with self._lock:
-                    self._held -= 1
+                    self._held_count -= 1
             return not self.stopping.is_set()
         if fault.action == "delay":
             self.stopping.wait(fault.delay)
@@ -282,7 +277,11 @@ class GenesysSandbox(LoopbackServer):
     def _route(self, record: RecordedRequest) -> tuple[int, Any, dict[str, str]]:
         try:
             if record.path == "/oauth/token":
-                return self._issue_token(record)
+                return token_response(
+                    method=record.method, authorization=record.header("Authorization"), form=record.body,
+                    client_id=self.client_id, client_secret=self.client_secret, tokens=self._tokens,
+                    ttl=self.token_ttl,
+                )
             if record.path.startswith("/api/"):
                 self._authenticate(record)
             for method, pattern, action in self._routes():
@@ -309,37 +308,11 @@ class GenesysSandbox(LoopbackServer):
 
     # --- login service ---------------------------------------------------
 
-    def _issue_token(self, record: RecordedRequest) -> tuple[int, Any, dict[str, str]]:
-        if record.method != "POST":
-            return 405, _oauth_error("invalid_request", "The token endpoint accepts only POST."), {"Allow": "POST"}
-        credentials = _basic_credentials(record.header("Authorization"))
-        if credentials is None:
-            return 401, _oauth_error("invalid_client", "client authentication required"), {}
-        if credentials != (self.client_id, self.client_secret):
-            # NOTE: public reports show this body from the real login service for a
-            # wrong client. They do not show the HTTP status, so 400 is a guess (RFC 6749 allows 400 or 401).
-            return 400, _oauth_error("invalid_client", "authentication failed"), {}
-        form = record.body if isinstance(record.body, dict) else {}
-        grant_type = form.get("grant_type")
-        if grant_type != "client_credentials":
-            return 400, _oauth_error("unsupported_grant_type", f"grant type {grant_type!r} is not supported"), {}
-
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._tokens[token] = time.monotonic()
-        return 200, {"access_token": token, "token_type": "bearer", "expires_in": int(self.token_ttl)}, {}
-
     def _authenticate(self, record: RecordedRequest) -> None:
-        if record.token is None:
-            raise _ApiError(401, code="authentication.required")
-        with self._lock:
-            issued = self._tokens.get(record.token)
-            revoked = record.token in self._revoked
-        if issued is None:
-            raise _ApiError(401, code="bad.credentials", message="Invalid login credentials.")
-        if revoked or time.monotonic() - issued >= self.token_ttl:
-            raise _ApiError(401, code="credentials.expired",
-                            message="The supplied credentials are expired and cannot be used.")
+        problem = self._tokens.problem(record.token, ttl=self.token_ttl)
+        if problem is not None:
+            code, message = problem
+            raise _ApiError(401, code=code, message=message)
 
     # --- Platform API ----------------------------------------------------
 
@@ -419,19 +392,3 @@ def mask_number(number: str) -> str:
     """Hide all but the last four digits of a phone number, for logs."""
     digits = re.sub(r"\D", "", number)
     return f"***{digits[-4:]}" if len(digits) > 4 else "***"
-
-
-def _oauth_error(error: str, description: str) -> dict[str, str]:
-    return {"error": error, "description": description, "error_description": description}
-
-
-def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
-    """Decode ``Authorization: Basic ...`` into (client id, secret), or None when absent or malformed."""
-    if not authorization or not authorization.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, separator, secret = decoded.partition(":")
-    return (client_id, secret) if separator else None
