@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.calls.models import GenesysFailure
 from bot.calls.service import CallResult, CallStart, Rejection
 
 # Slack's limit for a section's text is 3,000 characters.
@@ -88,7 +89,21 @@ def _placed(result: CallResult) -> tuple[str, list]:
     if result.placed.correlation_id:
         context += f" · correlation ID {result.placed.correlation_id}"
     blocks = [SectionBlock(text=MarkdownTextObject(text=body)), ContextBlock(elements=[MarkdownTextObject(text=context)])]
+    if result.placed.retried_after:
+        earlier = "\n".join(_earlier_failure(failure) for failure in result.placed.retried_after)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(f"Retried after:\n{earlier}", SECTION_LIMIT))]))
     return text, blocks
+
+
+def _earlier_failure(failure: GenesysFailure) -> str:
+    """One line on a failed request that was safely repeated (a 503, a 429, an expired token)."""
+    if failure.status is not None:
+        what = f"HTTP {failure.status}" + (f" {escape(failure.code)}" if failure.code else "")
+    else:
+        what = f"no connection ({escape(failure.transport or 'transport error')})"
+    if failure.correlation_id:
+        what += f", correlation ID {escape(failure.correlation_id)}"
+    return f"• {failure.phase} request: {what}"
 
 
 def _diagnosis(result: CallResult) -> tuple[str, list]:
