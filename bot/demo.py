@@ -9,6 +9,7 @@ placed call, the refusal and the diagnosed failure all came out as expected.
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import sys
 import tempfile
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         _say(f"Slack Web API stand-in:  {stack.slack.url}/api/")
         _say(f"Database:                {database_url}")
         if args.in_process:
+            _log_to(folder / "bot.log")
             events_url = stack.serve_in_process()
         else:
             _say("Starting `python -m bot serve` (gunicorn)...")
@@ -78,7 +80,21 @@ def run(args: argparse.Namespace) -> int:
 
         # 3. Genesys refuses the call; the thread explains why and what to do.
         _heading(f"/call {FAILING_TEXT}   (the Genesys stand-in now answers 403: missing permission)")
-        stack.genesys.add_fault(Fault(method="POST", path_prefix="/api/v2/conversations/calls/user/", status=403))
+        stack.genesys.add_fault(
+            Fault(
+                method="POST",
+                path_prefix="/api/v2/conversations/calls/user/",
+                status=403,
+                body={
+                    "message": "Unable to perform the requested action. You are missing the following permission(s): "
+                    "[conversation:call:add, conversation:agentlessCall:add]",
+                    "code": "missing.any.permissions",
+                    "status": 403,
+                    "messageWithParams": "Unable to perform the requested action. You are missing the following permission(s): {permissions}",
+                    "messageParams": {"permissions": "[conversation:call:add, conversation:agentlessCall:add]"},
+                },
+            )
+        )
         stack.slash(FAILING_TEXT)
         root2 = stack.slack.wait_for(lambda message: message.api == "chat.postMessage" and not message.thread_ts and message.ts != root.ts, timeout=60)
         failure = stack.slack.wait_for(lambda message: message.thread_ts == root2.ts, timeout=60)
@@ -114,8 +130,18 @@ def _conversation_id(message) -> str | None:
 
 def _show(title: str, message) -> None:
     _say(f"  [{title}]")
-    for line in message_text(message).splitlines():
+    plain = message_text(message).replace("*", "").replace("`", "")
+    for line in plain.splitlines():
         _say(textwrap.indent(textwrap.fill(line, 100, subsequent_indent="  "), "    "))
+
+
+def _log_to(path: Path) -> None:
+    """Send the in-process bot's log to a file so it does not mix with the demo output."""
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
 
 
 def _heading(text: str) -> None:

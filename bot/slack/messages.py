@@ -56,11 +56,12 @@ def rejection(rejected: Rejection, raw_text: str) -> tuple[str, list]:
 
 
 def calling(start: CallStart) -> tuple[str, list]:
-    label = f" ({escape(start.number.label)})" if start.number.label else ""
     destination = escape(start.number.message)
-    text = f"Calling {start.number.e164}{label}"
+    if start.number.label:
+        destination = f"*{escape(start.number.label)}* at {destination}"
+    text = f"Calling {start.number.e164}"
     blocks = [
-        SectionBlock(text=MarkdownTextObject(text=f":telephone_receiver: <@{start.user_id}> is calling {destination}{label}")),
+        SectionBlock(text=MarkdownTextObject(text=f":telephone_receiver: <@{start.user_id}> is calling {destination}")),
         ContextBlock(elements=[MarkdownTextObject(text=f"Caller ID {start.caller_id} · attempt {start.attempt_id}")]),
     ]
     return text, blocks
