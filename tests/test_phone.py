@@ -105,7 +105,7 @@ MORE_CASES = [
     ("<https://example.com/call/4155550134>", "US", None, "invalid", None, None),
     ("https://example.com/call/4155550134", "US", None, "invalid", None, None),
     ("<https://example.com/4155550134|example.com/4155550134> 415-555-0135", "US", "+14155550135", None, None, "US"),
-    # Several numbers, or a label that holds another one.
+    # Several numbers, or a label that contains another one.
     ("415-555-0134 415-555-0135", "US", None, "multiple_numbers", None, None),
     ("Order 1234567 415-555-0134", "US", None, "multiple_numbers", None, None),
     ("415-555-0134, +44 20 7946 0958", "US", None, "multiple_numbers", None, None),
@@ -222,7 +222,12 @@ def test_non_string_text_is_invalid(text):
 
 def test_ok_message_names_number_and_country():
     result = read_destination("(415) 555-0134", default_country="US")
-    assert result.message == "+1 415-555-0134 (United States)"
+    assert result.message == "+14155550134 (United States)"
+
+
+def test_ok_message_names_extension():
+    result = read_destination("415-555-0134 x204", default_country="US")
+    assert result.message == "+14155550134 ext. 204 (United States)"
 
 
 def test_refusal_messages_are_one_sentence():
@@ -262,7 +267,7 @@ def test_simple_split_matches_matcher(text):
     assert isinstance(fast, Found)
     assert isinstance(matched, Found)
     assert fast.number == matched.number
-    assert fast.number_type == matched.number_type
+    assert fast.region == matched.region
     assert fast.label == matched.label
 
 

@@ -4,7 +4,7 @@ The text may hold a Slack ``tel:`` link, a label ("Jane Doe 415-555-0134"), an
 extension, vanity letters, international prefixes and any Unicode digits, spaces
 and dashes. phonenumbers does the parsing and supplies the metadata. The steps:
 ``text`` unwraps links and normalises characters, ``search`` picks the one number
-(or says why there is none), and this module applies the destination policy.
+(or returns why there is none), and this module applies the destination policy.
 Nothing here raises on user input: every failure becomes a :class:`NumberResult`
 with ``ok`` false and a reason code.
 """
@@ -12,10 +12,12 @@ with ``ok`` false and a reason code.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
 from bot.phone.countries import country_name, list_countries, with_article
 from bot.phone.search import UNKNOWN_REGION, Found, NotFound, find_number
@@ -25,10 +27,11 @@ __all__ = ["NumberResult", "check_caller_id", "mask_number", "read_destination"]
 
 log = logging.getLogger(__name__)
 
-# Slack caps slash-command text well below this. Longer text is refused before any parsing.
+# Longer text is rejected before any parsing: a /call needs a number and at most a short name.
 MAX_TEXT_LENGTH = 500
 
 # Names used by BLOCKED_NUMBER_TYPES (bot.config.NUMBER_TYPES) -> phonenumbers types.
+# Each name is also the PhoneMetadata attribute that contains the type's number pattern.
 NUMBER_TYPE_BY_NAME: dict[str, int] = {
     "premium_rate": PhoneNumberType.PREMIUM_RATE,
     "shared_cost": PhoneNumberType.SHARED_COST,
@@ -78,7 +81,8 @@ def read_destination(
     blocked_types: names from bot.config.NUMBER_TYPES that are never dialed.
     """
     allowed = None if allowed_countries is None else frozenset(code.upper() for code in allowed_countries)
-    return _read_safely(text, default_country, allowed=allowed, blocked=frozenset(blocked_types), purpose=_DESTINATION)
+    blocked = blocked_types if isinstance(blocked_types, frozenset) else frozenset(blocked_types)
+    return _read_safely(text, default_country, allowed=allowed, blocked=blocked, purpose=_DESTINATION)
 
 
 def check_caller_id(text: str, *, default_country: str) -> NumberResult:
@@ -120,7 +124,8 @@ def _read_safely(text: object, default_country: str, *, allowed: frozenset[str] 
         # The exception text could quote the number, so log only where it happened.
         log.error("reading a %s failed unexpectedly: %s", purpose, _describe_exception(error))
         result = _refusal("invalid", "The text could not be read as a phone number, so type it as digits, for example +1 415 555 0134.")
-    log.debug("%s %s: %s", purpose, mask_number(result.e164), result.reason or "ok")
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s %s: %s", purpose, mask_number(result.e164), result.reason or "ok")
     return result
 
 
@@ -132,14 +137,14 @@ def _read(text: object, default_country: str, *, allowed: frozenset[str] | None,
 
     region = (default_country or "").strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        log.warning("default country %r is not a supported region, so only numbers with + are read", default_country)
+        _warn_unknown_region(str(default_country))
         region = UNKNOWN_REGION
 
-    search, shown = prepare_text(text)
-    if not shown.strip():
+    search, number_text = prepare_text(text)
+    if not number_text.strip():
         return _refusal("empty", "No phone number was given, so type one after /call, for example /call +1 415 555 0134.")
 
-    found = find_number(search, shown, region)
+    found = find_number(search, number_text, region)
     if isinstance(found, NotFound):
         return _refusal(found.reason, found.message)
     return _apply_policy(found, allowed=allowed, blocked=blocked, purpose=purpose)
@@ -157,29 +162,64 @@ def _describe_exception(error: BaseException) -> str:
 
 
 def _apply_policy(found: Found, *, allowed: frozenset[str] | None, blocked: frozenset[str], purpose: str) -> NumberResult:
-    number = found.number
+    number, region, label = found
     extension = number.extension or None
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)  # E.164 leaves the extension out
-    region = phonenumbers.region_code_for_number(number)
-    country = None if region in (None, NON_GEOGRAPHIC_REGION) else region
-    shown = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
-    fields = {"e164": e164, "extension": extension, "country": country, "label": found.label}
+    country = None if region == NON_GEOGRAPHIC_REGION else region
+    # Messages show E.164, not the INTERNATIONAL format ("+1 415-555-0134"). That
+    # formatting took about 5 us per number with phonenumbers 9.0.43, enough to push
+    # this path past 1.5 times the cost of parse + is_valid_number (see
+    # benchmarks/bench_numbers.py).
+    number_text = f"{e164} ext. {extension}" if extension else e164
 
     if purpose == _DESTINATION and allowed is not None and country not in allowed:
         where = f"in {with_article(country_name(country))}" if country else "an international network number"
-        message = f"{shown} is {where}, and this bot only dials numbers in {list_countries(allowed)}, so ask a bot admin if you need to call it."
-        return NumberResult(ok=False, reason="country_not_allowed", message=message, **fields)
+        message = f"{number_text} is {where}, and this bot only dials numbers in {list_countries(allowed)}, so ask a bot admin if you need to call it."
+        return NumberResult(False, e164, "country_not_allowed", extension, country, label, message)
 
-    for name in sorted(blocked):
-        if NUMBER_TYPE_BY_NAME.get(name) == found.number_type:
+    for name in NUMBER_TYPE_BY_NAME:
+        if name in blocked and _is_of_type(number, region, name):
             kind = name.replace("_", "-") if name != "uan" else "universal access (UAN)"
             if purpose == _CALLER_ID:
-                message = f"{shown} is a {kind} number, which cannot be used as a caller ID."
+                message = f"{number_text} is a {kind} number, which cannot be used as a caller ID."
             else:
-                message = f"{shown} is a {kind} number, which this bot is set not to dial, so ask a bot admin if you need to call it."
-            return NumberResult(ok=False, reason=name, message=message, **fields)
+                message = f"{number_text} is a {kind} number, which this bot is set not to dial, so ask a bot admin if you need to call it."
+            return NumberResult(False, e164, name, extension, country, label, message)
 
-    return NumberResult(ok=True, reason=None, message=f"{shown} ({country_name(country) if country else 'international network'})", **fields)
+    return NumberResult(True, e164, None, extension, country, label, f"{number_text} ({country_name(country) if country else 'international network'})")
+
+
+def _is_of_type(number: PhoneNumber, region: str, type_name: str) -> bool:
+    """Test a valid number against one type's pattern in its region's metadata.
+
+    number_type runs the same test, but looks the region up again and stops at the
+    first type that matches (premium-rate first). A number that matches two types'
+    patterns is therefore refused if either of them is blocked.
+    """
+    pattern = _type_pattern(number.country_code, region, type_name)
+    if pattern is None:
+        return False
+    regex, lengths = pattern
+    national = phonenumbers.national_significant_number(number)
+    if lengths and len(national) not in lengths:
+        return False
+    return regex.fullmatch(national) is not None
+
+
+@lru_cache(maxsize=1024)
+def _type_pattern(country_code: int, region: str, type_name: str) -> tuple[re.Pattern[str], tuple[int, ...]] | None:
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    description = getattr(metadata, type_name, None) if metadata is not None else None
+    if description is None or description.national_number_pattern is None:
+        return None
+    return re.compile(description.national_number_pattern), tuple(description.possible_length or ())
+
+
+@lru_cache(maxsize=64)
+def _warn_unknown_region(default_country: str) -> None:
+    """Log an unsupported default country once per value, not on every command."""
+    log.warning("default country %r is not a supported region, so only numbers with + are read", default_country)
+
 
 def _refusal(reason: str, message: str) -> NumberResult:
     return NumberResult(ok=False, e164=None, reason=reason, extension=None, country=None, label=None, message=message)

@@ -1,18 +1,18 @@
 """Find the one phone number in prepared text, or the reason there is none.
 
-phonenumbers does the parsing. This module chooses what to hand it: the whole text
-when it has the usual shape (words, a number, an extension), else each number the
-PhoneNumberMatcher finds, after rewriting what the matcher does not read (a "00"
-prefix where the local one differs, vanity letters).
+phonenumbers does the parsing, and this module chooses what to hand it. Text of the
+usual shape (words, a number, an extension) goes to phonenumbers.parse whole. Other
+text goes to the PhoneNumberMatcher, first as typed and then with what the matcher
+does not read rewritten: a "00" prefix where the local one differs, vanity letters.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import phonenumbers
-from phonenumbers import Leniency, PhoneNumber, PhoneNumberMatcher, PhoneNumberType, shortnumberinfo
+from phonenumbers import Leniency, PhoneNumber, PhoneNumberMatcher, shortnumberinfo
 from phonenumbers.phonenumber import CountryCodeSource
 
 from bot.phone.countries import country_name, with_article
@@ -22,29 +22,32 @@ from bot.phone.text import clean_label
 UNKNOWN_REGION = "ZZ"
 
 
-@dataclass(frozen=True)
-class Found:
-    """One valid number, its phonenumbers type and the words around it."""
+class Found(NamedTuple):
+    """One valid number, the region it belongs to (region_code_for_number) and the words around it."""
 
     number: PhoneNumber
-    number_type: int
+    region: str
     label: str | None
 
 
-@dataclass(frozen=True)
-class NotFound:
+class NotFound(NamedTuple):
     """No dialable number: a reason code and one sentence for the user."""
 
     reason: str
     message: str
 
 
-def find_number(search: str, shown: str, region: str) -> Found | NotFound:
-    """Find the one valid number in search; the label is cut from shown at the same positions."""
-    found = split_usual(search, shown, region)
-    if found is None:
-        found = find_with_matcher(search, shown, region)
-    return found
+def find_number(search: str, display: str, region: str) -> Found | NotFound:
+    """Find the one valid number in search; the label is cut from display at the same positions."""
+    found = split_usual(search, display, region)
+    if found is not None:
+        return found
+    rewritten, rewritten_display = rewrite_prefixes(search, display, region)
+    if rewritten != search:
+        found = split_usual(rewritten, rewritten_display, region)
+        if found is not None:
+            return found
+    return find_with_matcher(search, display, region)
 
 
 # The common case, for speed: words without digits, one number, an optional extension,
@@ -59,31 +62,37 @@ _SIMPLE = re.compile(
 )
 
 
-def split_usual(search: str, shown: str, region: str) -> Found | None:
+def split_usual(search: str, display: str, region: str) -> Found | None:
     """Read text of the usual shape with one phonenumbers.parse call, or return None to use the matcher."""
     match = _SIMPLE.fullmatch(search)
     if match is None:
         return None
+    start = match.start("number")
+    end = match.end("extension") if match.group("extension") else match.end("number")
     try:
-        number = phonenumbers.parse(search[match.start("number") : match.end("extension") if match.group("extension") else match.end("number")], region)
+        number = phonenumbers.parse(search[start:end], region)
     except phonenumbers.NumberParseException:
         return None
-    number_type = phonenumbers.number_type(number)
-    if number_type == PhoneNumberType.UNKNOWN:
+
+    # The same test as is_valid_number, with the region kept for the policy checks.
+    number_region = phonenumbers.region_code_for_number(number)
+    if number_region is None or not phonenumbers.is_valid_number_for_region(number, number_region):
         return None
-    label_text = shown[: match.start("number")] + " " + shown[match.end("extension") if match.group("extension") else match.end("number") :]
-    return Found(number, number_type, clean_label(label_text))
+    label = None
+    if start > 0 or end < len(display):
+        label = clean_label(display[:start] + " " + display[end:])
+    return Found(number, number_region, label)
 
 
-def find_with_matcher(search: str, shown: str, region: str) -> Found | NotFound:
+def find_with_matcher(search: str, display: str, region: str) -> Found | NotFound:
     """Find the one valid number with PhoneNumberMatcher, rewriting prefixes and vanity letters if it finds none."""
     matches = list(PhoneNumberMatcher(search, region))
     if not matches:
-        rewritten, rewritten_shown = _rewrite_prefixes(search, shown, region)
+        rewritten, rewritten_display = rewrite_prefixes(search, display, region)
         if rewritten != search:
             matches = list(PhoneNumberMatcher(rewritten, region))
             if matches:
-                search, shown = rewritten, rewritten_shown
+                search, display = rewritten, rewritten_display
     if len(matches) > 1:
         return NotFound("multiple_numbers", _MULTIPLE_MESSAGE)
     if not matches:
@@ -93,8 +102,8 @@ def find_with_matcher(search: str, shown: str, region: str) -> Found | NotFound:
     rest = search[: match.start] + " " + search[match.end :]
     if _contains_number(rest, region):
         return NotFound("multiple_numbers", _MULTIPLE_MESSAGE)
-    label = clean_label(shown[: match.start] + " " + shown[match.end :])
-    return Found(match.number, phonenumbers.number_type(match.number), label)
+    label = clean_label(display[: match.start] + " " + display[match.end :])
+    return Found(match.number, phonenumbers.region_code_for_number(match.number), label)
 
 
 _MULTIPLE_MESSAGE = "The text contains more than one phone number, so send one number per /call."
@@ -102,6 +111,8 @@ _MULTIPLE_MESSAGE = "The text contains more than one phone number, so send one n
 # A "00" that starts a digit group: the international prefix of most of the world.
 _DOUBLE_ZERO = re.compile(r"(?<![\w+])00(?=[ (\-.]*[1-9])")
 # Vanity letters joined to digits by a dash or dot (1-800-flowers), or capitals after a space (1 800 FLOWERS).
+# NOTE: lower-case letters after a space ("1 800 flowers") are read as a label, because
+# "call 911 now" must stay an emergency number and not become 911669.
 _VANITY = re.compile(
     r"(?<!\w)(?P<digits>\+?\(?\d[\d().\- ]*?)"
     r"(?:[\-.](?P<joined>[A-Za-z][A-Za-z\d\-.]*[A-Za-z\d])|\s(?P<spaced>[A-Z][A-Z\d\-]*[A-Z\d]))(?!\w)"
@@ -109,7 +120,7 @@ _VANITY = re.compile(
 _NANP_NATIONAL_DIGITS = 10
 
 
-def _rewrite_prefixes(search: str, shown: str, region: str) -> tuple[str, str]:
+def rewrite_prefixes(search: str, display: str, region: str) -> tuple[str, str]:
     """Rewrite what the matcher does not read: a leading 00 where the local prefix differs, and vanity letters.
 
     A "0044" typed by a US caller means +44 even though the US international prefix is
@@ -118,9 +129,9 @@ def _rewrite_prefixes(search: str, shown: str, region: str) -> tuple[str, str]:
     Both strings keep their length.
     """
     search_characters = list(search)
-    shown_characters = list(shown)
+    display_characters = list(display)
     for prefix in _DOUBLE_ZERO.finditer(search):
-        search_characters[prefix.start() : prefix.end()] = shown_characters[prefix.start() : prefix.end()] = [" ", "+"]
+        search_characters[prefix.start() : prefix.end()] = display_characters[prefix.start() : prefix.end()] = [" ", "+"]
     search = "".join(search_characters)
     for vanity in _VANITY.finditer(search):
         letters = vanity.group("joined") or vanity.group("spaced")
@@ -139,14 +150,14 @@ def _rewrite_prefixes(search: str, shown: str, region: str) -> tuple[str, str]:
                 seen += 1
             if seen > limit and original.isalpha():
                 search_characters[position] = " "
-                shown_characters[position] = " "
+                display_characters[position] = " "
             else:
                 search_characters[position] = new
-    return "".join(search_characters), "".join(shown_characters)
+    return "".join(search_characters), "".join(display_characters)
 
 
 def _contains_number(text: str, region: str) -> bool:
-    """Whether text still holds something that could be another phone number."""
+    """Return whether text still contains something that could be another phone number."""
     if sum(character.isdigit() for character in text) < 3:
         return False
     if any(True for _ in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE)):
@@ -159,7 +170,11 @@ _DIGIT_SPAN = re.compile(r"\+?\(?\d[\d ().\-/]*")
 
 
 def _classify_unmatched(search: str, region: str) -> NotFound:
-    """Refuse text in which no valid number was found: emergency, short code or invalid."""
+    """Reject text in which no valid number was found: emergency, short code or invalid.
+
+    NOTE: emergency and short numbers are only looked for here. A number that
+    phonenumbers calls valid is dialed as it is, whatever digits it starts with.
+    """
     spans = [span.group().strip(" .-/(") for span in _DIGIT_SPAN.finditer(search)]
     spans = [span for span in spans if span]
     if not spans:

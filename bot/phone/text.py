@@ -68,7 +68,7 @@ def prepare_text(text: str) -> tuple[str, str]:
     """Unwrap Slack links and normalise characters; return the text to search and the text to show.
 
     Both strings have the same length, so a span found in the first cuts the label out
-    of the second. Text of mailto:, http and other non-phone links is shown in the label
+    of the second. Text of mailto:, http and other non-phone links is display in the label
     but replaced by spaces in the search text, so digits inside it are never dialed.
     """
     if "<" not in text and "&" not in text and ":" not in text and "@" not in text and "www." not in text:
@@ -76,40 +76,40 @@ def prepare_text(text: str) -> tuple[str, str]:
         return plain, plain
 
     search: list[str] = []
-    shown: list[str] = []
+    display: list[str] = []
     position = 0
     for link in _SLACK_LINK.finditer(text):
-        _add_plain(text[position : link.start()], search, shown)
+        _add_plain(text[position : link.start()], search, display)
         target, visible = link.group(1), link.group(2)
         if target[:4].lower() == "tel:":
             number = normalise_text(target[4:])
             search.append(number)
-            shown.append(number)
+            display.append(number)
         else:
             if visible is None and target[:7].lower() == "mailto:":
                 visible = target[7:]
             hidden = normalise_text(visible if visible is not None else target)
             search.append(" " * len(hidden))
-            shown.append(hidden)
+            display.append(hidden)
         position = link.end()
-    _add_plain(text[position:], search, shown)
-    return "".join(search), "".join(shown)
+    _add_plain(text[position:], search, display)
+    return "".join(search), "".join(display)
 
 
-def _add_plain(piece: str, search: list[str], shown: list[str]) -> None:
+def _add_plain(piece: str, search: list[str], display: list[str]) -> None:
     for entity, character in _SLACK_ENTITIES:
         piece = piece.replace(entity, character)
     piece = normalise_text(piece)
     position = 0
     for link in _BARE_LINK.finditer(piece):
         search.append(piece[position : link.start()])
-        shown.append(piece[position : link.start()])
+        display.append(piece[position : link.start()])
         if link.group().lower() != "tel:":
             search.append(" " * len(link.group()))
-            shown.append(link.group())
+            display.append(link.group())
         position = link.end()
     search.append(piece[position:])
-    shown.append(piece[position:])
+    display.append(piece[position:])
 
 
 def clean_label(text: str) -> str | None:
