@@ -318,3 +318,18 @@ def test_logs_never_hold_full_number(caplog):
         message = record.getMessage()
         assert "5550134" not in message
         assert "2001234" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "display"),
+    [
+        ("415 555 0134 x204", "+1 415-555-0134 ext. 204, United States"),
+        ("+44 20 7946 0958", "+44 20 7946 0958, United Kingdom"),
+    ],
+)
+def test_display_formats_for_people(text, display):
+    assert read_destination(text, default_country="US").display == display
+
+
+def test_display_is_none_without_number():
+    assert read_destination("hello", default_country="US").display is None

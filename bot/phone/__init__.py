@@ -66,6 +66,20 @@ class NumberResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def display(self) -> str | None:
+        """The number as people write it ("+1 415-555-0134 ext. 204, United States"); None when none was read.
+
+        Computed on use rather than in ``message``, which stays cheap because every
+        `/call` builds it.
+        """
+        if self.e164 is None:
+            return None
+        text = phonenumbers.format_number(phonenumbers.parse(self.e164), PhoneNumberFormat.INTERNATIONAL)
+        if self.extension:
+            text += f" ext. {self.extension}"
+        return f"{text}, {country_name(self.country)}" if self.country else text
+
 
 def read_destination(
     text: str,

@@ -56,7 +56,7 @@ def rejection(rejected: Rejection, raw_text: str) -> tuple[str, list]:
 
 
 def calling(start: CallStart) -> tuple[str, list]:
-    destination = escape(start.number.message)
+    destination = escape(start.number.display or start.number.message)
     if start.number.label:
         destination = f"*{escape(start.number.label)}* at {destination}"
     text = f"Calling {start.number.e164}"
@@ -81,7 +81,7 @@ def finished(result: CallResult) -> tuple[str, list]:
 def _placed(result: CallResult) -> tuple[str, list]:
     conversation_id = result.placed.conversation_id
     text = f"Call placed. Conversation ID: {conversation_id}"
-    body = f":white_check_mark: *Call placed.* Your Genesys Cloud phone rings first, then {escape(result.number.e164)}.\nConversation ID: `{conversation_id}`"
+    body = f":white_check_mark: *Call placed.* Your Genesys Cloud phone rings first, then {escape(result.number.display or result.number.e164)}.\nConversation ID: `{conversation_id}`"
     if result.number.extension:
         body += f"\nWhen the call connects, dial extension *{escape(result.number.extension)}*."
         text += f". Dial extension {result.number.extension} when it connects."
