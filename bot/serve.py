@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Worker processes (default: WEB_CONCURRENCY, else 1)",
     )
     parser.add_argument("--threads", type=int, default=8, help="Threads per worker for requests (default 8)")
+    parser.add_argument(
+        "--access-log", action="store_true",
+        help="Log one line per request to stderr, with the status and the time taken in milliseconds",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         "threads": args.threads,
         "timeout": 60,
         "graceful_timeout": 30,
-        "accesslog": None,
+        "accesslog": "-" if args.access_log else None,
+        # Method, path, status and duration; no query string, since it can carry personal data.
+        "access_log_format": 'access %(m)s %(U)s %(s)s %(M)sms',
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
     }

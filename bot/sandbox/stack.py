@@ -106,14 +106,17 @@ class SandboxStack:
         self.events_url = f"http://127.0.0.1:{server.server_port}/slack/events"
         return self.events_url
 
-    def serve_subprocess(self, *, log_path: Path, startup_timeout: float = 60.0) -> str:
-        """Run ``python -m bot serve`` in a child process; return the events URL."""
+    def serve_subprocess(self, *, log_path: Path, startup_timeout: float = 60.0, access_log: bool = False) -> str:
+        """Run ``python -m bot serve`` in a child process; return the events URL.
+
+        access_log: add gunicorn's per-request lines (status, milliseconds) to the log.
+        """
         port = _free_port()
         env = {**os.environ, **self.env, "LOG_LEVEL": "INFO"}
         self.server_log = log_path
         log_file = open(log_path, "w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)] + (["--access-log"] if access_log else []),
             env=env, stdout=log_file, stderr=subprocess.STDOUT,
         )
         self._exit.callback(log_file.close)
