@@ -1,7 +1,7 @@
 """Acknowledgement latency of `bot serve` while Genesys is slow.
 
 Starts the stand-ins and `python -m bot serve` (gunicorn, as in production), makes
-the Genesys stand-in take DELAY seconds to answer each create-call request, sends
+the Genesys stand-in take DELAY seconds to respond to each create-call request, sends
 signed slash commands and prints how long Slack would wait for the HTTP 200 (the
 acknowledgement): A, one command at a time; B, a burst while earlier calls still
 wait on Genesys. Slack allows 3 s for the acknowledgement. The stand-ins run in

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         _say(f"Bot:                     {events_url}")
         _say(f"Demo user {DEMO_SLACK_USER} is mapped to Genesys user {DEMO_USER_ID}.\n")
 
-        # 1. A messily typed number is placed, and the answer lands in the thread.
+        # 1. A messily typed number is placed, and the result is posted in the thread.
         _heading(f"/call {MESSY_TEXT}")
         response = stack.slash(MESSY_TEXT)
         _say(f"Slack got HTTP {response.status} in {response.seconds * 1000:.0f} ms (the acknowledgement).")

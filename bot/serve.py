@@ -1,7 +1,7 @@
 """`bot serve`: HTTP mode under gunicorn, a production WSGI server.
 
-One worker process with several threads by default: lazy listeners run in a
-thread pool inside the worker, so the worker must outlive the request. More
+One worker process with several threads by default. Calls run in a thread pool
+inside the worker after the acknowledgement, so the worker must outlive the request. More
 processes can run side by side against one PostgreSQL database.
 """
 

@@ -1,8 +1,8 @@
 """End to end: Genesys failures replayed through the stand-in, from a signed slash command.
 
 Each recorded Genesys response must give the expected diagnosis, the expected number
-of create-call requests (a request is repeated only where Genesys said it did not
-act on it), and a Slack message with every fact the user needs.
+of create-call requests (a request is repeated only where Genesys reported that it
+did not act on it), and a Slack message with every fact the user needs.
 """
 
 from __future__ import annotations

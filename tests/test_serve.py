@@ -42,7 +42,7 @@ def test_serve_acks_before_genesys_answers(served):
     deadline = time.monotonic() + 30
     while served.genesys.count("POST", CREATE_CALL) == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert served.genesys.count("POST", CREATE_CALL) == 1  # held: no answer yet
+    assert served.genesys.count("POST", CREATE_CALL) == 1  # held: no response yet
     served.genesys.release()
 
     root = served.slack.wait_for(lambda m: m.api == "chat.postMessage" and not m.thread_ts, timeout=30)

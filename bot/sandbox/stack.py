@@ -133,7 +133,7 @@ class SandboxStack:
                         return self.events_url
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"`python -m bot serve` did not answer /healthz within {startup_timeout:.0f} s; see {log_path}")
+        raise RuntimeError(f"`python -m bot serve` did not respond to /healthz within {startup_timeout:.0f} s; see {log_path}")
 
     # -- acting as Slack ------------------------------------------------------------
 

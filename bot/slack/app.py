@@ -76,7 +76,7 @@ def build_app(
             notifier = SlackNotifier(client=client, respond=respond, channel_id=request.channel_id, raw_text=request.text)
             service.handle(request, notifier)
         except Exception:
-            log.exception("/call from %s failed before its answer was sent", user_id)
+            log.exception("/call from %s failed before its result was sent", user_id)
             try:
                 respond(
                     text="The bot hit an internal error while handling your call, so it may or may not have been placed. "

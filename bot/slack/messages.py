@@ -97,7 +97,7 @@ def _placed(result: CallResult) -> tuple[str, list]:
 
 
 def _earlier_failure(failure: GenesysFailure) -> str:
-    """One line on a failed request that was safely repeated (a 503, a 429, an expired token)."""
+    """Describe in one line a failed request that was safely repeated (a 503, a 429, an expired token)."""
     if failure.status is not None:
         what = f"HTTP {failure.status}" + (f" {escape(failure.code)}" if failure.code else "")
     else:
