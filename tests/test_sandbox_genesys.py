@@ -695,6 +695,231 @@ def test_control_unknown_endpoint_is_404(sandbox):
     assert "/__sandbox/faults" in reply.body["error"]
 
 
+# --- rate limit --------------------------------------------------------------------
+
+
+class FakeClock:
+    """Time source of the rate limit window that moves only when a test advances it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def get_user(sandbox: GenesysSandbox, token: str) -> Reply:
+    return send(f"{sandbox.url}/api/v2/users/{DEMO_USER_ID}", headers=bearer(token))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def limited(clock):
+    """A stand-in that admits 3 requests per token in any 60 s of ``clock``."""
+    with GenesysSandbox(requests_per_minute=3, clock=clock) as server:
+        yield server
+
+
+def test_rate_limit_over_limit_is_429(limited, clock):
+    token = get_token(limited)
+    for _ in range(3):
+        assert get_user(limited, token).status == 200
+        clock.advance(20)
+    clock.advance(-15)  # 45 s after the first request
+
+    reply = get_user(limited, token)
+
+    assert_error_body(reply, 429, "too.many.requests.retry.after")
+    assert reply.headers["Retry-After"] == "15"
+    assert reply.body["message"] == "Rate limit exceeded the maximum. Retry the request in [15] seconds"
+    assert limited.rate_limited == 1
+    assert limited.requests[-1].status == 429
+    assert limited.requests[-1].rate_limited is True
+
+
+def test_rate_limit_retry_after_rounds_up(limited, clock):
+    token = get_token(limited)
+    for _ in range(3):
+        assert get_user(limited, token).status == 200
+    clock.advance(0.25)
+
+    reply = get_user(limited, token)
+
+    assert reply.status == 429
+    assert reply.headers["Retry-After"] == "60"  # 59.75 s rounded up
+
+
+def test_rate_limit_window_slides(limited, clock):
+    token = get_token(limited)
+    for _ in range(3):  # at 0, 20 and 40 s
+        assert get_user(limited, token).status == 200
+        clock.advance(20)
+    clock.advance(-0.5)  # 59.5 s: the request at 0 s still counts
+
+    early = get_user(limited, token)
+    clock.advance(0.5)  # 60 s: the request at 0 s has left the window
+    on_time = get_user(limited, token)
+    clock.advance(1)  # 61 s: the requests at 20, 40 and 60 s count
+    next_one = get_user(limited, token)
+
+    assert early.status == 429
+    assert early.headers["Retry-After"] == "1"
+    assert on_time.status == 200
+    assert next_one.status == 429
+    assert next_one.headers["Retry-After"] == "19"
+    assert limited.rate_limited == 2
+
+
+def test_rate_limit_counts_per_token(limited):
+    first = get_token(limited)
+    second = get_token(limited)
+    for _ in range(3):
+        assert get_user(limited, first).status == 200
+
+    assert get_user(limited, first).status == 429
+    for _ in range(3):
+        assert get_user(limited, second).status == 200
+    assert get_user(limited, second).status == 429
+    assert limited.rate_limited == 2
+
+
+def test_rate_limit_applies_to_create_call(limited):
+    token = get_token(limited)
+    for _ in range(3):
+        assert create_call(limited, token).status == 200
+
+    reply = create_call(limited, token)
+
+    assert_error_body(reply, 429, "too.many.requests.retry.after")
+    assert len(limited.calls) == 3
+
+
+def test_rate_limit_skips_tokens_and_401s(limited):
+    for _ in range(5):
+        get_token(limited)
+    for _ in range(5):
+        assert get_user(limited, "not-a-token").status == 401
+    token = get_token(limited)
+
+    statuses = [get_user(limited, token).status for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_rate_limit_lowered_counts_earlier_requests(limited, clock):
+    token = get_token(limited)
+    for _ in range(3):  # at 0, 10 and 20 s
+        assert get_user(limited, token).status == 200
+        clock.advance(10)
+    limited.set_rate_limit(1)
+
+    reply = get_user(limited, token)  # at 30 s, with 3 requests counted against a limit of 1
+
+    assert reply.status == 429
+    # Admitted again once all three have left, the last one (20 s) at 80 s.
+    assert reply.headers["Retry-After"] == "50"
+
+
+def test_rate_limit_off_by_default(sandbox, token):
+    statuses = {get_user(sandbox, token).status for _ in range(30)}
+
+    assert statuses == {200}
+    assert sandbox.requests_per_minute is None
+    assert sandbox.rate_limited == 0
+
+
+def test_rate_limit_shorter_window():
+    clock = FakeClock()
+    with GenesysSandbox(requests_per_minute=1, rate_limit_window=2, clock=clock) as server:
+        token = get_token(server)
+        first = get_user(server, token)
+        second = get_user(server, token)
+        clock.advance(2)
+        third = get_user(server, token)
+
+    assert first.status == 200
+    assert second.status == 429
+    assert second.headers["Retry-After"] == "2"
+    assert third.status == 200
+
+
+@pytest.mark.parametrize(("limit", "window"), [(0, 60), (-1, 60), (1.5, 60), (True, 60), ("10", 60), (1, 0), (1, -5)])
+def test_rate_limit_rejects_invalid_settings(sandbox, limit, window):
+    with pytest.raises(ValueError):
+        sandbox.set_rate_limit(limit, window=window)
+
+
+def test_max_requests_in_window(sandbox, token):
+    for _ in range(3):
+        get_user(sandbox, token)
+    api_requests = sandbox.requests[1:]  # after the token request
+    start = api_requests[0].time
+    for record, offset in zip(api_requests, (0.0, 30.0, 61.0)):
+        record.time = start + offset
+
+    assert sandbox.max_requests_in_window(60.0) == 2
+    assert sandbox.max_requests_in_window(120.0) == 3
+    assert sandbox.max_requests_in_window(60.0, path_prefix="/oauth/") == 1
+
+
+def test_control_rate_limit_set_show_clear(sandbox, token):
+    set_reply = send(sandbox.url + "/__sandbox/rate-limit", method="POST", body={"requests_per_minute": 1})
+    statuses = [get_user(sandbox, token).status for _ in range(2)]
+    shown = send(sandbox.url + "/__sandbox/rate-limit")
+    cleared = send(sandbox.url + "/__sandbox/rate-limit", method="POST", body={"requests_per_minute": None})
+    after_clear = get_user(sandbox, token)
+
+    assert set_reply.status == 200
+    assert set_reply.body == {"requests_per_minute": 1, "window_seconds": 60.0, "rate_limited": 0}
+    assert statuses == [200, 429]
+    assert shown.body == {"requests_per_minute": 1, "window_seconds": 60.0, "rate_limited": 1}
+    assert cleared.status == 200
+    assert cleared.body["requests_per_minute"] is None
+    assert after_clear.status == 200
+
+
+def test_control_rate_limit_window_seconds(sandbox):
+    reply = send(sandbox.url + "/__sandbox/rate-limit", method="POST",
+                 body={"requests_per_minute": 5, "window_seconds": 10})
+
+    assert reply.status == 200
+    assert reply.body["window_seconds"] == 10.0
+    assert sandbox.rate_limit.window == 10.0
+
+
+@pytest.mark.parametrize("body", [
+    None, {}, {"requests_per_minute": 0}, {"requests_per_minute": "60"},
+    {"requests_per_minute": 60, "window_seconds": 0}, {"requests_per_minute": 60, "per": "hour"},
+])
+def test_control_rate_limit_rejects_invalid(sandbox, body):
+    reply = send(sandbox.url + "/__sandbox/rate-limit", method="POST", body=body)
+
+    assert reply.status == 400
+    assert reply.body["error"]
+    assert sandbox.requests_per_minute is None
+
+
+def test_reset_keeps_limit_clears_counts(limited):
+    token = get_token(limited)
+    for _ in range(4):
+        get_user(limited, token)
+
+    limited.reset()
+    token = get_token(limited)
+    statuses = [get_user(limited, token).status for _ in range(4)]
+
+    assert limited.requests_per_minute == 3
+    assert statuses == [200, 200, 200, 429]
+    assert limited.rate_limited == 1
+
+
 # --- the real Genesys SDK ----------------------------------------------------------
 
 
@@ -785,8 +1010,10 @@ def test_cli_help_lists_actions_and_endpoints():
     for action in ("respond", "drop", "hang", "hold", "delay"):
         assert re.search(rf"^\s+{action}\s", result.stdout, re.MULTILINE), action
     for endpoint in ("/__sandbox/faults", "/__sandbox/requests", "/__sandbox/reset", "/__sandbox/release",
-                     "/__sandbox/expire-tokens", "/__sandbox/users"):
+                     "/__sandbox/expire-tokens", "/__sandbox/users", "/__sandbox/rate-limit"):
         assert endpoint in result.stdout
+    assert "--rate-limit N" in result.stdout
+    assert "too.many.requests.retry.after" in result.stdout
 
 
 def test_cli_rejects_non_loopback_host(capsys):
@@ -810,6 +1037,55 @@ def test_cli_rejects_invalid_fault_json():
 
     with pytest.raises(SystemExit):
         parser.parse_args(["genesys", "--fault", '{"action": "explode"}'])
+
+
+@pytest.mark.parametrize("arguments", [["--rate-limit", "0"], ["--rate-limit", "ten"], ["--rate-limit-window", "0"]])
+def test_cli_rejects_invalid_rate_limit(arguments):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+
+    with pytest.raises(SystemExit):
+        parser.parse_args(["genesys", *arguments])
+
+
+def test_cli_rate_limit_answers_429():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "genesys", "--port", "0", "--rate-limit", "2"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "LOG_LEVEL": "INFO"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True)
+    reader.start()
+    try:
+        url = None
+        log: list[str] = []
+        while url is None:
+            line = lines.get(timeout=120)
+            log.append(line)
+            match = re.search(r"listening on (http://\S+)", line)
+            url = match.group(1) if match else None
+
+        token = send(url + "/oauth/token", method="POST", form="grant_type=client_credentials",
+                     headers=basic()).body["access_token"]
+        statuses = [send(f"{url}/api/v2/users/{DEMO_USER_ID}", headers=bearer(token)).status for _ in range(3)]
+        shown = send(url + "/__sandbox/rate-limit")
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(timeout=30)
+    while not lines.empty():
+        log.append(lines.get())
+    text = "".join(log)
+    assert statuses == [200, 200, 429]
+    assert shown.body == {"requests_per_minute": 2, "window_seconds": 60.0, "rate_limited": 1}
+    assert "rate limit 2 requests per 60 s per token" in text
+    assert f"GET /api/v2/users/{DEMO_USER_ID} -> 429 (rate limited)" in text
 
 
 def test_cli_serves_logs_and_stops_on_interrupt():

@@ -52,6 +52,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                               "The demo user is always known.")
     genesys.add_argument("--fault", action="append", default=[], type=_parse_fault, metavar="JSON",
                          help="add a fault, as a JSON object with the fields listed below; repeatable")
+    genesys.add_argument("--rate-limit", type=_positive_int, default=None, metavar="N",
+                         help="requests to /api/v2/ that one access token may make in any 60 s (or "
+                              "--rate-limit-window) span; beyond it the sandbox answers 429 "
+                              "too.many.requests.retry.after with Retry-After in seconds, as Genesys Cloud does "
+                              "(Genesys' default is 300). Default: no limit")
+    genesys.add_argument("--rate-limit-window", type=_positive_float, default=60.0, metavar="SECONDS",
+                         help="length of the --rate-limit window in seconds (default: 60, as Genesys Cloud)")
 
     slack = services.add_parser(
         "slack",
@@ -88,13 +95,16 @@ def run(args: argparse.Namespace) -> int:
         sandbox = GenesysSandbox(
             host=args.host, port=args.port, client_id=args.client_id,
             client_secret=args.client_secret, token_ttl=args.token_ttl,
+            requests_per_minute=args.rate_limit, rate_limit_window=args.rate_limit_window,
         )
         for entry in args.user:
             user_id, _, name = entry.partition("=")
             sandbox.add_user(user_id, name or "Sandbox User")
         for fault in args.fault:
             sandbox.add_fault(fault)
-        details = f"client ID {args.client_id}, {len(args.fault)} fault(s)"
+        limit = (f"rate limit {args.rate_limit} requests per {args.rate_limit_window:g} s per token"
+                 if args.rate_limit is not None else "no rate limit")
+        details = f"client ID {args.client_id}, {len(args.fault)} fault(s), {limit}"
     else:
         from bot.sandbox.slack import SlackSandbox
 
@@ -136,6 +146,26 @@ def _parse_fault(text: str) -> Fault:
         raise argparse.ArgumentTypeError(f"invalid --fault {text!r}: {error}") from None
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}: expected a whole number of 1 or more") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid number {value}: expected 1 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}: expected seconds greater than 0") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"invalid number {value:g}: expected seconds greater than 0")
+    return value
+
+
 def _genesys_epilog() -> str:
     actions = "\n".join(
         textwrap.fill(description, width=79, initial_indent=f"  {name:<9}", subsequent_indent=" " * 11)
@@ -146,7 +176,8 @@ def _genesys_epilog() -> str:
         "  A fault applies to requests whose method and path match, in arrival order. Fields:\n"
         "  method (null: any), path_prefix (\"\": any), times (default 1; 0 or null: every request),\n"
         "  action (default respond), status, body, headers, delay (seconds), hang_seconds (default 30).\n"
-        "  Faulted requests are recorded and counted like the others.\n"
+        "  Faulted requests are recorded and counted like the others. A request answered by a\n"
+        "  respond, drop or hang fault does not count towards --rate-limit.\n"
         "\n"
         "fault actions:\n"
         f"{actions}\n"
@@ -154,6 +185,7 @@ def _genesys_epilog() -> str:
         "examples:\n"
         "  --fault '{\"path_prefix\": \"/api/v2/conversations/calls/user/\", \"status\": 429}'\n"
         "  --fault '{\"method\": \"POST\", \"action\": \"drop\", \"times\": 0}'\n"
+        "  --rate-limit 60\n"
         "\n"
         + _control_epilog(GENESYS_CONTROL)
     )

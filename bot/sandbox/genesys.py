@@ -4,6 +4,9 @@ One port serves both ``/oauth/token`` and ``/api/v2/...``: the SDK derives the l
 host by replacing ``//api.`` in the API host, which leaves ``http://127.0.0.1:PORT``
 unchanged. Tests, the demo and ``python -m bot sandbox genesys`` drive it in process
 or through the control API under ``/__sandbox/``.
+
+Like Genesys Cloud it can limit the requests per access token (``requests_per_minute``)
+and respond with 429 and Retry-After beyond the limit. By default it has no limit.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from bot.sandbox import genesys_calls as calls_model
 from bot.sandbox.genesys_auth import TokenStore, token_response
 from bot.sandbox.genesys_control import handle_control
 from bot.sandbox.genesys_calls import CALL_PERMISSIONS, DEMO_USER_ID, DEMO_USER_NAME
-from bot.sandbox.genesys_faults import Fault, FaultBook, error_body
+from bot.sandbox.genesys_faults import Fault, FaultBook, RateLimit, error_body
 from bot.sandbox.server import JSONHandler, LoopbackServer
 
 __all__ = ["DEMO_USER_ID", "Fault", "GenesysSandbox", "RecordedRequest"]
 
 CONTROL_PREFIX = "/__sandbox/"
 CORRELATION_HEADER = "inin-correlation-id"
+RATE_LIMITED_PREFIX = "/api/v2/"  # the paths that the rate limit counts
 
 
 @dataclass
@@ -42,6 +46,7 @@ class RecordedRequest:
     token: str | None  # bearer token, or None
     correlation_id: str
     fault: str | None = None  # action of the fault applied, if any
+    rate_limited: bool = False  # True when the rate limit responded with 429
     status: int | None = None  # HTTP status sent; None while pending or when no response was sent
 
     def header(self, name: str) -> str | None:
@@ -59,13 +64,15 @@ class _ApiError(Exception):
     """Stops handling; the stand-in responds with an ErrorBody."""
 
     def __init__(self, status: int, *, code: str | None = None, message: str | None = None,
-                 message_with_params: str | None = None, message_params: dict[str, str] | None = None) -> None:
+                 message_with_params: str | None = None, message_params: dict[str, str] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message or code or str(status))
         self.status = status
         self.code = code
         self.message = message
         self.message_with_params = message_with_params
         self.message_params = message_params
+        self.headers = headers or {}
 
 
 class _GenesysHandler(JSONHandler):
@@ -76,7 +83,16 @@ class _GenesysHandler(JSONHandler):
 
 
 class GenesysSandbox(LoopbackServer):
-    """Genesys Cloud stand-in: client-credentials tokens, calls, users and scripted faults."""
+    """Genesys Cloud stand-in: client-credentials tokens, calls, users, scripted faults and a rate limit.
+
+    requests_per_minute: requests to /api/v2/ that one access token may make in any
+        ``rate_limit_window`` seconds; more get 429 too.many.requests.retry.after with
+        Retry-After. None: no limit. Requests without a valid token get their 401
+        first and are not counted.
+    rate_limit_window: length of the sliding window in seconds; 60 as in Genesys
+        Cloud. Tests shorten it to see a Retry-After wait end within seconds.
+    clock: time source of the rate limit window, in seconds.
+    """
 
     handler_class = _GenesysHandler
 
@@ -89,6 +105,9 @@ class GenesysSandbox(LoopbackServer):
         client_secret: str = "sandbox-secret",
         token_ttl: float = 86400,
         permissions: set[str] | None = None,
+        requests_per_minute: int | None = None,
+        rate_limit_window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(host=host, port=port)
         self.client_id = client_id
@@ -99,6 +118,7 @@ class GenesysSandbox(LoopbackServer):
         self.calls: dict[str, dict[str, Any]] = {}
         self.users: dict[str, str] = {DEMO_USER_ID: DEMO_USER_NAME}
         self.faults = FaultBook()
+        self.rate_limit = RateLimit(limit=requests_per_minute, window=rate_limit_window, clock=clock)
         self._lock = threading.Lock()
         self._requests_changed = threading.Condition(self._lock)
         self._tokens = TokenStore()
@@ -117,9 +137,30 @@ class GenesysSandbox(LoopbackServer):
     def clear_faults(self) -> None:
         self.faults.clear()
 
+    def set_rate_limit(self, requests_per_minute: int | None, *, window: float = 60.0) -> None:
+        """Limit each access token to ``requests_per_minute`` requests per ``window`` seconds; None removes the limit.
+
+        Raises ValueError for a limit below 1 or a window of 0 seconds or less.
+        """
+        self.rate_limit.configure(limit=requests_per_minute, window=window)
+
+    @property
+    def requests_per_minute(self) -> int | None:
+        """Requests per window that one access token may make; None when there is no limit."""
+        return self.rate_limit.limit
+
+    @property
+    def rate_limited(self) -> int:
+        """Number of requests that the rate limit responded to with 429 since the last reset()."""
+        return self.rate_limit.rejected
+
     def reset(self) -> None:
-        """Forget faults, recorded requests, calls and tokens, and release held requests; users stay."""
+        """Forget faults, recorded requests, calls, tokens and the rate limit's counts, and release held requests.
+
+        Users and the rate limit's setting stay.
+        """
         self.faults.clear()
+        self.rate_limit.reset()
         self.release()
         with self._lock:
             self.requests.clear()
@@ -179,6 +220,18 @@ class GenesysSandbox(LoopbackServer):
                     f"got {len(matching)}; all requests: {seen}"
                 )
             return matching
+
+    def max_requests_in_window(self, window: float = 60.0, *, path_prefix: str = RATE_LIMITED_PREFIX) -> int:
+        """Return the maximum number of requests with this path prefix that arrived within any ``window`` seconds."""
+        with self._lock:
+            arrivals = sorted(r.time for r in self.requests if r.path.startswith(path_prefix))
+        maximum = 0
+        end = 0
+        for start_index, start in enumerate(arrivals):
+            while end < len(arrivals) and arrivals[end] < start + window:
+                end += 1
+            maximum = max(maximum, end - start_index)
+        return maximum
 
     def _matching(self, method: str | None, path_prefix: str) -> list[RecordedRequest]:
         return [
@@ -270,6 +323,8 @@ class GenesysSandbox(LoopbackServer):
         details = []
         if fault is not None:
             details.append(f"fault {fault.action}")
+        if record.rate_limited:
+            details.append("rate limited")
         if isinstance(record.body, dict) and isinstance(record.body.get("phoneNumber"), str):
             details.append(f"phoneNumber {mask_number(record.body['phoneNumber'])}")
         return ", ".join(details)
@@ -284,6 +339,8 @@ class GenesysSandbox(LoopbackServer):
                 )
             if record.path.startswith("/api/"):
                 self._authenticate(record)
+            if record.path.startswith(RATE_LIMITED_PREFIX):
+                self._check_rate_limit(record)
             for method, pattern, action in self._routes():
                 match = pattern.fullmatch(record.path)
                 if match and method == record.method:
@@ -294,7 +351,7 @@ class GenesysSandbox(LoopbackServer):
                 error.status, correlation_id=record.correlation_id, code=error.code, message=error.message,
                 message_with_params=error.message_with_params, message_params=error.message_params,
             )
-            return error.status, body, {}
+            return error.status, body, error.headers
 
     def _routes(self) -> list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any, dict[str, str]]]]]:
         return [
@@ -313,6 +370,18 @@ class GenesysSandbox(LoopbackServer):
         if problem is not None:
             code, message = problem
             raise _ApiError(401, code=code, message=message)
+
+    def _check_rate_limit(self, record: RecordedRequest) -> None:
+        # _authenticate() let the request through, so it has a valid token.
+        retry_after = self.rate_limit.admit(record.token or "")
+        if retry_after is None:
+            return
+        record.rate_limited = True
+        raise _ApiError(
+            429, code="too.many.requests.retry.after",
+            message=f"Rate limit exceeded the maximum. Retry the request in [{retry_after}] seconds",
+            headers={"Retry-After": str(retry_after)},
+        )
 
     # --- Platform API ----------------------------------------------------
 

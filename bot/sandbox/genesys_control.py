@@ -23,7 +23,10 @@ CONTROL_ENDPOINTS: dict[str, str] = {
     "POST /__sandbox/users": 'add a known Genesys user, body {"id": "...", "name": "..."}',
     "POST /__sandbox/release": "let the requests held by a hold fault continue",
     "POST /__sandbox/expire-tokens": "make every token issued so far fail with 401 credentials.expired",
-    "POST /__sandbox/reset": "forget faults, requests, calls and tokens (users stay)",
+    "POST /__sandbox/rate-limit": 'limit the /api/v2/ requests per access token, body {"requests_per_minute": 60} '
+                                  '(null: no limit) and optionally "window_seconds" (default 60)',
+    "GET /__sandbox/rate-limit": "show the rate limit and how many requests it answered with 429",
+    "POST /__sandbox/reset": "forget faults, requests, calls, tokens and rate limit counts (users and the limit stay)",
 }
 
 _CALL_STATE = re.compile(r"/__sandbox/calls/([^/]+)/state")
@@ -71,6 +74,16 @@ def _dispatch(sandbox: GenesysSandbox, method: str, path: str, body: Any) -> tup
     if route == "POST /__sandbox/expire-tokens":
         sandbox.expire_tokens()
         return 200, {"ok": True}
+    if route == "POST /__sandbox/rate-limit":
+        if not isinstance(body, dict) or "requests_per_minute" not in body:
+            raise ValueError('a rate limit needs a JSON body with "requests_per_minute" (a number, or null for no limit)')
+        unknown = sorted(set(body) - {"requests_per_minute", "window_seconds"})
+        if unknown:
+            raise ValueError(f"unknown rate limit field(s) {', '.join(unknown)}; expected requests_per_minute, window_seconds")
+        sandbox.set_rate_limit(body["requests_per_minute"], window=body.get("window_seconds", 60.0))
+        return 200, _rate_limit_state(sandbox)
+    if route == "GET /__sandbox/rate-limit":
+        return 200, _rate_limit_state(sandbox)
     if route == "POST /__sandbox/reset":
         sandbox.reset()
         return 200, {"ok": True}
@@ -86,6 +99,14 @@ def _dispatch(sandbox: GenesysSandbox, method: str, path: str, body: Any) -> tup
         return 200, {"ok": True}
 
     return 404, {"error": f"unknown control endpoint {method} {path}; known: {', '.join(CONTROL_ENDPOINTS)}"}
+
+
+def _rate_limit_state(sandbox: GenesysSandbox) -> dict[str, Any]:
+    return {
+        "requests_per_minute": sandbox.requests_per_minute,
+        "window_seconds": sandbox.rate_limit.window,
+        "rate_limited": sandbox.rate_limited,
+    }
 
 
 def _send(handler: JSONHandler, status: int, payload: Any) -> int:

@@ -1,4 +1,4 @@
-"""Faults the Genesys stand-in can inject, and the ErrorBody of its error responses.
+"""Faults the Genesys stand-in can inject, its rate limit, and the ErrorBody of its error responses.
 
 Error codes and messages follow the Genesys Cloud API definition (ErrorBody model of
 the Python SDK, PureCloudPlatformClientV2 269) and error responses seen from the
@@ -7,10 +7,13 @@ service; the few that are not documented carry a NOTE.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+from collections import deque
 from dataclasses import asdict, dataclass, field, fields
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Callable
 
 # action -> what the stand-in does with a matching request. The CLI help prints this.
 FAULT_ACTIONS: dict[str, str] = {
@@ -156,3 +159,62 @@ class FaultBook:
         """Faults with uses left, in the order they were added."""
         with self._lock:
             return [active.fault for active in self._faults if active.remaining != 0]
+
+
+class RateLimit:
+    """Thread-safe request limit per access token over a sliding window.
+
+    It models the Genesys Cloud limit ``client.credentials.token.rate.per.minute``:
+    requests per minute per client-credentials access token, 300 by default. A
+    request is admitted while fewer than ``limit`` requests with the same token were
+    admitted in the last ``window`` seconds. Rejected requests do not count.
+    NOTE: whether Genesys Cloud counts in fixed or sliding minutes, and whether it
+    counts rejected requests, is a guess. A sliding window is the stricter reading,
+    because no 60 s span, wherever it starts, may contain more than ``limit`` requests.
+    """
+
+    def __init__(self, *, limit: int | None = None, window: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._admitted: dict[str, deque[float]] = {}  # token -> clock() times of admitted requests
+        self.limit: int | None = None
+        self.window = 60.0
+        self.rejected = 0  # requests rejected with 429 since the last reset()
+        self.configure(limit=limit, window=window)
+
+    def configure(self, *, limit: int | None, window: float = 60.0) -> None:
+        """Set the limit (None: no limit) and the window in seconds; requests already admitted still count."""
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise ValueError(f"invalid rate limit {limit!r}: expected a whole number of requests of 1 or more, or None (JSON null) for no limit")
+        if isinstance(window, bool) or not isinstance(window, (int, float)) or not window > 0:
+            raise ValueError(f"invalid rate limit window {window!r}: expected a number of seconds greater than 0")
+        with self._lock:
+            self.limit = limit
+            self.window = float(window)
+
+    def admit(self, token: str) -> int | None:
+        """Count one request with ``token``; return None when admitted, else the Retry-After in whole seconds.
+
+        Retry-After is the time until the oldest counted request leaves the window,
+        rounded up, so a request sent that much later is admitted unless another takes the slot first.
+        """
+        with self._lock:
+            now = self._clock()
+            admitted = self._admitted.setdefault(token, deque())
+            while admitted and admitted[0] <= now - self.window:
+                admitted.popleft()
+            if self.limit is None or len(admitted) < self.limit:
+                admitted.append(now)
+                return None
+            self.rejected += 1
+            # With more admitted than the limit (after the limit was lowered) the
+            # request must wait for the surplus to leave as well.
+            oldest_blocking = admitted[len(admitted) - self.limit]
+            return max(1, math.ceil(oldest_blocking + self.window - now))
+
+    def reset(self) -> None:
+        """Forget admitted requests and the rejected count; the limit and window stay."""
+        with self._lock:
+            self._admitted.clear()
+            self.rejected = 0
