@@ -14,6 +14,7 @@ class CallRequest:
     user_id: str
     channel_id: str | None
     text: str
+    trigger_id: str | None = None  # unique per invocation; a second delivery is ignored
 
 
 @dataclass(frozen=True)

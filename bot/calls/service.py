@@ -8,6 +8,7 @@ production) that places the call.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -23,6 +24,8 @@ from bot.phone import NumberResult, mask_number, read_destination
 log = logging.getLogger(__name__)
 
 REASON_UNMAPPED = "unmapped"
+FINAL_WRITE_TRIES = 3
+FINAL_WRITE_BACKOFF = 0.5  # seconds, times the try number
 REASON_INTERNAL = "internal_error"
 
 
@@ -89,8 +92,19 @@ class CallService:
         self._settings = settings
         self._dialer = dialer
 
-    def handle(self, request: CallRequest, notifier: Notifier) -> Rejection | CallResult:
-        """Run one `/call` command to its end; never raises for a failed call."""
+    def handle(self, request: CallRequest, notifier: Notifier) -> Rejection | CallResult | None:
+        """Run one `/call` command to its end; never raises for a failed call.
+
+        Returns None, and tells nobody, when the command was delivered before: the
+        first delivery answers the user.
+        """
+        try:
+            return self._handle(request, notifier)
+        except attempts.DuplicateCommand:
+            log.warning("ignoring a second delivery of the command with trigger ID %s from %s", request.trigger_id, request.user_id)
+            return None
+
+    def _handle(self, request: CallRequest, notifier: Notifier) -> Rejection | CallResult:
         with self._sessions.begin() as session:
             mapping = mappings.find_mapping(session, team_id=request.team_id, user_id=request.user_id)
             if mapping is None:
@@ -182,7 +196,7 @@ class CallService:
             return CallResult(attempt_id, UNKNOWN, number, diagnosis=diagnosis)
 
         log.info("attempt %s placed: conversation %s", attempt_id, placed.conversation_id)
-        self._finish(
+        self._finish_placed(
             attempt_id,
             outcome=PLACED,
             conversation_id=placed.conversation_id,
@@ -195,6 +209,26 @@ class CallService:
     def _finish(self, attempt_id: int, **fields) -> None:
         with self._sessions.begin() as session:
             attempts.update_attempt(session, attempt_id, **fields)
+
+    def _finish_placed(self, attempt_id: int, **fields) -> None:
+        """Record a placed call, trying the write a few times: the call exists either way.
+
+        If every try fails, the row stays ``pending`` and the log line below is the
+        record of the conversation ID; the user still gets it in Slack.
+        """
+        for attempt_number in range(1, FINAL_WRITE_TRIES + 1):
+            try:
+                self._finish(attempt_id, **fields)
+                return
+            except Exception:
+                if attempt_number == FINAL_WRITE_TRIES:
+                    log.exception(
+                        "attempt %s: could not record placed call %s; the audit row stays pending",
+                        attempt_id, fields.get("conversation_id"),
+                    )
+                    return
+                log.warning("attempt %s: recording the placed call failed (try %s), retrying", attempt_id, attempt_number, exc_info=True)
+                time.sleep(FINAL_WRITE_BACKOFF * attempt_number)
 
 
 def internal_error_diagnosis(attempt_id: int) -> Diagnosis:
@@ -210,6 +244,7 @@ def internal_error_diagnosis(attempt_id: int) -> Diagnosis:
 
 def _who(request: CallRequest) -> dict:
     return {
+        "slack_trigger_id": request.trigger_id,
         "slack_team_id": request.team_id,
         "slack_user_id": request.user_id,
         "slack_channel_id": request.channel_id,

@@ -47,6 +47,9 @@ class CallAttempt(Base):
         Index("ix_call_attempts_user_time", "slack_team_id", "slack_user_id", "requested_at"),
         Index("ix_call_attempts_number_time", "e164", "requested_at"),
         Index("ix_call_attempts_conversation", "conversation_id"),
+        # Slack's trigger_id is unique per command invocation: a replayed request
+        # (same signed body sent again) must not dial twice.
+        UniqueConstraint("slack_trigger_id", name="uq_call_attempts_slack_trigger_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -54,11 +57,12 @@ class CallAttempt(Base):
     slack_team_id: Mapped[str] = mapped_column(String(32))
     slack_user_id: Mapped[str] = mapped_column(String(32))
     slack_channel_id: Mapped[str | None] = mapped_column(String(32))
+    slack_trigger_id: Mapped[str | None] = mapped_column(String(128))
     genesys_user_id: Mapped[str | None] = mapped_column(String(64))
     # What was asked.
     raw_text: Mapped[str] = mapped_column(Text)
     e164: Mapped[str | None] = mapped_column(String(20))
-    extension: Mapped[str | None] = mapped_column(String(16))
+    extension: Mapped[str | None] = mapped_column(String(40))
     destination_country: Mapped[str | None] = mapped_column(String(2))
     label: Mapped[str | None] = mapped_column(String(200))
     caller_id: Mapped[str | None] = mapped_column(String(20))

@@ -7,6 +7,7 @@ slack_sdk's ``SignatureVerifier``, the same code Bolt uses to check it.
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import urllib.error
 import urllib.request
@@ -34,8 +35,11 @@ def slash_command_form(
     team_id: str = "T0SANDBOX",
     channel_id: str = "C0SANDBOX",
     command: str = "/call",
+    trigger_id: str | None = None,
 ) -> dict[str, str]:
-    """The form fields Slack sends for a slash command."""
+    """The form fields Slack sends for a slash command; trigger_id is new for each call unless given."""
+    if trigger_id is None:
+        trigger_id = f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}.{secrets.token_hex(16)}"
     return {
         "token": "deprecated-verification-token",
         "team_id": team_id,
@@ -50,7 +54,7 @@ def slash_command_form(
         "api_app_id": "A0SANDBOX",
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": "1337.42.abcdef",
+        "trigger_id": trigger_id,
     }
 
 

@@ -72,6 +72,7 @@ def build_app(
                 user_id=user_id,
                 channel_id=command.get("channel_id"),
                 text=command.get("text") or "",
+                trigger_id=command.get("trigger_id") or None,
             )
             notifier = SlackNotifier(client=client, respond=respond, channel_id=request.channel_id, raw_text=request.text)
             service.handle(request, notifier)

@@ -21,10 +21,11 @@ def upgrade() -> None:
     sa.Column('slack_team_id', sa.String(length=32), nullable=False),
     sa.Column('slack_user_id', sa.String(length=32), nullable=False),
     sa.Column('slack_channel_id', sa.String(length=32), nullable=True),
+    sa.Column('slack_trigger_id', sa.String(length=128), nullable=True),
     sa.Column('genesys_user_id', sa.String(length=64), nullable=True),
     sa.Column('raw_text', sa.Text(), nullable=False),
     sa.Column('e164', sa.String(length=20), nullable=True),
-    sa.Column('extension', sa.String(length=16), nullable=True),
+    sa.Column('extension', sa.String(length=40), nullable=True),
     sa.Column('destination_country', sa.String(length=2), nullable=True),
     sa.Column('label', sa.String(length=200), nullable=True),
     sa.Column('caller_id', sa.String(length=20), nullable=True),
@@ -40,7 +41,8 @@ def upgrade() -> None:
     sa.Column('correlation_id', sa.String(length=64), nullable=True),
     sa.Column('requests_sent', sa.Integer(), nullable=False),
     sa.Column('slack_message_ts', sa.String(length=32), nullable=True),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('slack_trigger_id', name='uq_call_attempts_slack_trigger_id')
     )
     with op.batch_alter_table('call_attempts', schema=None) as batch_op:
         batch_op.create_index('ix_call_attempts_conversation', ['conversation_id'], unique=False)
