@@ -27,6 +27,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of &, < and > in the text of a command."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def usage() -> tuple[str, list]:
     lines = "\n".join(f"• `{example}`: {description}" for example, description in USAGE_EXAMPLES)
     text = "Place a phone call through Genesys Cloud: /call followed by a phone number."
@@ -45,9 +50,9 @@ def usage() -> tuple[str, list]:
 
 
 def rejection(rejected: Rejection, raw_text: str) -> tuple[str, list]:
-    shown = escape(_clip(raw_text.strip(), 200))
+    shown = escape(_clip(unescape(raw_text).strip(), 200)).replace("`", "'")
     heading = f":no_entry: *Not dialed:* `{shown}`" if shown else ":no_entry: *Not dialed*"
-    text = f"Not dialed: {rejected.message}"
+    text = escape(f"Not dialed: {rejected.message}")
     blocks = [SectionBlock(text=MarkdownTextObject(text=f"{heading}\n{escape(rejected.message)}"))]
     if rejected.reason in ("empty", "invalid", "multiple_numbers"):
         examples = " · ".join(f"`{example}`" for example, _ in USAGE_EXAMPLES)
@@ -68,8 +73,8 @@ def calling(start: CallStart) -> tuple[str, list]:
 
 
 def queued(seconds: float, reason: str) -> tuple[str, list]:
-    text = f"Queued: {reason}. Trying again in about {seconds:.0f} s."
-    return text, [SectionBlock(text=MarkdownTextObject(text=f":hourglass_flowing_sand: {escape(text)}"))]
+    text = escape(f"Queued: {reason}. Trying again in about {seconds:.0f} s.")
+    return text, [SectionBlock(text=MarkdownTextObject(text=f":hourglass_flowing_sand: {text}"))]
 
 
 def finished(result: CallResult) -> tuple[str, list]:
@@ -79,16 +84,16 @@ def finished(result: CallResult) -> tuple[str, list]:
 
 
 def _placed(result: CallResult) -> tuple[str, list]:
-    conversation_id = result.placed.conversation_id
+    conversation_id = escape(result.placed.conversation_id)
     text = f"Call placed. Conversation ID: {conversation_id}"
     body = f":white_check_mark: *Call placed.* Your Genesys Cloud phone rings first, then {escape(result.number.display or result.number.e164)}.\nConversation ID: `{conversation_id}`"
     if result.number.extension:
         body += f"\nWhen the call connects, dial extension *{escape(result.number.extension)}*."
-        text += f". Dial extension {result.number.extension} when it connects."
+        text += f". Dial extension {escape(result.number.extension)} when it connects."
     requests = result.placed.requests_sent
     context = f"Attempt {result.attempt_id} · {requests} request{'s' if requests != 1 else ''} to Genesys Cloud"
     if result.placed.correlation_id:
-        context += f" · correlation ID {result.placed.correlation_id}"
+        context += f" · correlation ID {escape(result.placed.correlation_id)}"
     blocks = [SectionBlock(text=MarkdownTextObject(text=body)), ContextBlock(elements=[MarkdownTextObject(text=context)])]
     if result.placed.retried_after:
         earlier = "\n".join(_earlier_failure(failure) for failure in result.placed.retried_after)
@@ -110,7 +115,7 @@ def _earlier_failure(failure: GenesysFailure) -> str:
 def _diagnosis(result: CallResult) -> tuple[str, list]:
     diagnosis = result.diagnosis
     icon = ":warning:" if diagnosis.outcome == "unknown" else ":x:"
-    text = f"{diagnosis.title}. {diagnosis.cause} {diagnosis.action}"
+    text = escape(f"{diagnosis.title}. {diagnosis.cause} {diagnosis.action}")
     body = f"{icon} *{escape(diagnosis.title)}*\n*Why:* {escape(diagnosis.cause)}\n*What to do:* {escape(diagnosis.action)}"
     details = "\n".join(f"*{escape(label)}:* {escape(_clip(value, 500))}" for label, value in diagnosis.details)
     blocks = [SectionBlock(text=MarkdownTextObject(text=_clip(body, SECTION_LIMIT)))]
