@@ -338,11 +338,33 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         kind="service_unavailable",
-        statuses=_statuses(502, 503, 504),
+        statuses=_statuses(503),
         title="Genesys Cloud is unavailable right now",
         cause="Genesys Cloud answered HTTP {status} ({code}) to every attempt the bot made in the time allowed. It answers so before it accepts a request, so nothing was dialed.",
         action="Try again in a few minutes, and check the Genesys Cloud status page for your region if it keeps failing.",
         example={"phase": PHASE_CALL, "status": 503, "code": "service.unavailable", "message": "Service Unavailable"},
+    ),
+    Case(
+        kind="service_unavailable",
+        outcome=UNKNOWN,
+        statuses=_statuses(502, 504),
+        title="A gateway in front of Genesys Cloud failed; the call may exist",
+        cause=(
+            "A gateway answered HTTP {status} ({code}) to the last attempt the bot made in the time allowed. "
+            "Usually Genesys Cloud did not act on such a request, but a gateway can also answer so after "
+            "Genesys Cloud accepted it, so the call may have been placed."
+        ),
+        action=CHECK_BEFORE_REDIAL + " If the call was not placed, try again in a few minutes.",
+        example={"phase": PHASE_CALL, "status": 504, "code": "request.timeout", "message": "The request timed out."},
+    ),
+    Case(
+        kind="no_conversation_id",
+        outcome=UNKNOWN,
+        statuses=_statuses(200, 201, 202, 204),
+        title="Genesys Cloud accepted the call but sent no conversation ID",
+        cause="Genesys Cloud answered HTTP {status} to the create-call request without the ID of a conversation, so the call was probably placed but the bot cannot show or track it.",
+        action=CHECK_BEFORE_REDIAL,
+        example={"phase": PHASE_CALL, "status": 200, "message": "The response contains no conversation ID."},
     ),
     # --- Requests that got no HTTP answer ---
     Case(

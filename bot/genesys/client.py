@@ -17,7 +17,7 @@ from typing import Any, Callable, TypeVar
 
 import urllib3
 
-from bot.calls.models import PHASE_CALL, PHASE_CONVERSATION, PHASE_USER, PlacedCall
+from bot.calls.models import PHASE_CALL, PHASE_CONVERSATION, PHASE_USER, CallFailed, GenesysFailure, PlacedCall
 from bot.config import Settings
 from bot.genesys.auth import AccessToken, TokenProvider
 from bot.genesys.budget import Budget, DeadlineExceeded
@@ -129,12 +129,30 @@ class GenesysDialer:
             budget=self._budget(deadline, on_wait),
             attempts=attempts,
         )
+        conversation_id = getattr(response.value, "id", None)
+        if not isinstance(conversation_id, str) or not conversation_id:
+            # Accepted, so the call probably exists, but there is nothing to show or track.
+            log.error(
+                "Genesys answered HTTP %s to create-call for user %s without a conversation ID (correlation ID %s)",
+                response.status, genesys_user_id, response.correlation_id,
+            )
+            raise CallFailed(
+                GenesysFailure(
+                    phase=PHASE_CALL,
+                    status=response.status,
+                    message="The response contains no conversation ID.",
+                    correlation_id=response.correlation_id,
+                    region=self._settings.genesys_region,
+                    api_host=self._api_host,
+                    requests_sent=attempts.sent,
+                )
+            )
         log.info(
             "Genesys placed call %s for user %s to %s after %d request(s) (correlation ID %s)",
-            response.value.id, genesys_user_id, mask_number(phone_number), attempts.sent, response.correlation_id,
+            conversation_id, genesys_user_id, mask_number(phone_number), attempts.sent, response.correlation_id,
         )
         return PlacedCall(
-            conversation_id=response.value.id,
+            conversation_id=conversation_id,
             requests_sent=attempts.sent,
             http_status=response.status,
             correlation_id=response.correlation_id,
