@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from sqlalchemy import select
@@ -164,3 +166,38 @@ def test_dropped_connection_is_unknown_and_sent_once(stack):
     assert attempt.outcome == "unknown"
     assert attempt.requests_sent == 1
     assert stack.genesys.count("POST", CREATE_CALL) == 1
+
+
+def test_second_delivery_of_command_dials_once(stack):
+    first = stack.slash("415 555 0134", trigger_id="1234.5678.same")
+    second = stack.slash("415 555 0134", trigger_id="1234.5678.same")
+    assert first.status == 200
+    assert second.status == 200
+    root_and_reply(stack)
+    time.sleep(0.5)  # room for a wrongly started second call to show itself
+    assert stack.genesys.count("POST", CREATE_CALL) == 1
+    assert len(attempts(stack)) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"}, b"text=415"),
+        ({"X-Slack-Request-Timestamp": "", "X-Slack-Signature": ""}, b"text=415"),
+        ({"Content-Type": "application/json"}, b"{"),
+        ({}, b"payload={"),
+        ({}, b"\xff\xfe\x00"),
+    ],
+)
+def test_malformed_unsigned_request_gets_401(stack, headers, body):
+    request = urllib.request.Request(stack.events_url, data=body, headers=headers, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=10)
+    assert raised.value.code == 401
+    assert stack.genesys.count("POST", CREATE_CALL) == 0
+
+
+def test_get_events_url_is_404(stack):
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(stack.events_url, timeout=10)
+    assert raised.value.code == 404
