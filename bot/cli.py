@@ -52,13 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+# Libraries whose DEBUG lines carry whole request and response bodies: Slack
+# messages with phone numbers and names. They log at INFO at most, whatever LOG_LEVEL.
+CHATTY_LOGGERS = ("slack_sdk", "slack_bolt", "urllib3")
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Log one line per event to stderr, with the logger name for grep."""
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    numeric = getattr(logging, level.upper(), logging.INFO)
+    logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(numeric, logging.INFO))
 
 
 if __name__ == "__main__":

@@ -63,6 +63,11 @@ def test_users_add_list_remove(database_url):
         ("--caller-id", "911", "--caller-id '911' cannot be used"),
         ("--caller-id", "+1 900 200 1234", "cannot be used"),
         ("--country", "USA", "not a two-letter ISO 3166 country code"),
+        ("--country", "", "not a two-letter ISO 3166 country code"),
+        ("--caller-name", "", "1 to 128 characters"),
+        ("--caller-name", "x" * 129, "1 to 128 characters"),
+        ("--caller-name", "Acme\x1b[31m", "unprintable character U+001B"),
+        ("--caller-name", "Acme\u202eevil", "unprintable character U+202E"),
     ],
 )
 def test_users_add_rejects_bad_value(tmp_path, option, value, fragment):

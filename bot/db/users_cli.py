@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import unicodedata
 import uuid
 
 from bot.config import load_settings
@@ -65,13 +66,11 @@ def _add(session, args: argparse.Namespace, *, default_country: str) -> int:
             f"--genesys-user {args.genesys_user!r} is not a Genesys Cloud user ID (a UUID). "
             "Example: --genesys-user 3b1f0f3e-8d7a-4f6e-9a41-2c5b7e9d1a20"
         ) from None
-    country = _country(args.country) if args.country else None
+    country = _country(args.country) if args.country is not None else None
     caller = check_caller_id(args.caller_id, default_country=country or default_country)
     if not caller.ok:
         raise UsageError(f"--caller-id {args.caller_id!r} cannot be used: {caller.message} Example: --caller-id +14155550100")
-    name = args.caller_name.strip() if args.caller_name else None
-    if name is not None and not 0 < len(name) <= 128:
-        raise UsageError("--caller-name must be 1 to 128 characters. Example: --caller-name 'Acme Support'")
+    name = _caller_name(args.caller_name) if args.caller_name is not None else None
 
     mapping, created = mappings.save_mapping(
         session,
@@ -138,6 +137,22 @@ def _team(value: str | None) -> str:
     if not SLACK_TEAM_ID.match(value):
         raise UsageError(f"--team {value!r} is not a Slack team ID. Example: --team T0123ABCD")
     return value
+
+
+def _caller_name(value: str) -> str:
+    """Check a caller ID name: printable text of 1 to 128 characters, shown to the callee."""
+    name = value.strip()
+    if not 0 < len(name) <= 128:
+        raise UsageError(f"--caller-name must be 1 to 128 characters (got {len(name)}). Example: --caller-name 'Acme Support'")
+    # Control and format characters (newlines, escapes, bidirectional overrides)
+    # would reach Genesys and the callee's display as they are.
+    unprintable = [char for char in name if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")]
+    if unprintable:
+        raise UsageError(
+            f"--caller-name contains the unprintable character U+{ord(unprintable[0]):04X}. "
+            "Example: --caller-name 'Acme Support'"
+        )
+    return name
 
 
 def _country(value: str) -> str:
