@@ -314,7 +314,7 @@ CASES: tuple[Case, ...] = (
         kind="rate_limited",
         statuses=_statuses(429),
         title="Genesys Cloud is rate-limiting the bot",
-        cause="Genesys Cloud answered 429 (too many requests) and asked the bot to wait {retry_after}, which did not fit in the time allowed for a call (CALL_DEADLINE, GENESYS_MAX_RETRY_AFTER). Nothing was dialed.",
+        cause="Genesys Cloud answered 429 (too many requests) to the bot's last attempt and asked it to wait {retry_after}. The bot stops after three such waits, or sooner when the wait does not fit in the time allowed for a call (CALL_DEADLINE, GENESYS_MAX_RETRY_AFTER). Nothing was dialed.",
         action="Try again in a minute. If it happens often, a bot admin should lower GENESYS_REQUESTS_PER_MINUTE or check which other programs share the bot's OAuth client, since Genesys counts requests per token.",
         example={"phase": PHASE_CALL, "status": 429, "code": "too.many.requests.retry.after", "message": "Rate limit exceeded the maximum. Retry the request in [45] seconds", "retry_after": 45.0},
     ),
