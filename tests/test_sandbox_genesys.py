@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,6 +77,10 @@ def create_call(sandbox: GenesysSandbox, token: str, body: Any = None, *, user_i
     body = {"phoneNumber": "+14155550134"} if body is None else body
     return send(f"{sandbox.url}/api/v2/conversations/calls/user/{user_id}", method="POST", body=body,
                 headers=bearer(token), timeout=timeout)
+
+
+def get_user(sandbox: GenesysSandbox, token: str) -> Reply:
+    return send(f"{sandbox.url}/api/v2/users/{DEMO_USER_ID}", headers=bearer(token))
 
 
 def assert_error_body(reply: Reply, status: int, code: str) -> None:
@@ -365,6 +370,19 @@ def test_get_user_known_and_unknown(sandbox, token):
     assert known.body["name"] == "Ann Example"
     assert known.body["state"] == "active"
     assert_error_body(unknown, 404, "not.found")
+
+
+def test_burst_of_connections_all_answered(sandbox, token):
+    start = threading.Barrier(100)
+
+    def fetch_user(_: int) -> int:
+        start.wait()
+        return get_user(sandbox, token).status
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        statuses = list(pool.map(fetch_user, range(100)))
+
+    assert statuses == [200] * 100
 
 
 def test_every_response_has_own_correlation_id(sandbox, token):
@@ -709,10 +727,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-def get_user(sandbox: GenesysSandbox, token: str) -> Reply:
-    return send(f"{sandbox.url}/api/v2/users/{DEMO_USER_ID}", headers=bearer(token))
 
 
 @pytest.fixture
