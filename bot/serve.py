@@ -14,19 +14,17 @@ import os
 from gunicorn.app.base import BaseApplication
 
 from bot.cli import configure_logging
-from bot.config import GENESYS, SLACK_HTTP, load_settings
+from bot import preflight
+from bot.config import GENESYS, SLACK_HTTP, ConfigError, load_settings
 
 log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="0.0.0.0", help="Address to listen on (default 0.0.0.0)")
-    parser.add_argument("--port", type=int, help="Port to listen on (default: PORT, else 3000)")
-    parser.add_argument(
-        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")),
-        help="Worker processes (default: WEB_CONCURRENCY, else 1)",
-    )
-    parser.add_argument("--threads", type=int, default=8, help="Threads per worker for requests (default 8)")
+    parser.add_argument("--port", type=port_number, help="Port to listen on, 1 to 65535 (default: PORT, else 3000)")
+    parser.add_argument("--workers", type=positive_int, help="Worker processes (default: WEB_CONCURRENCY, else 1)")
+    parser.add_argument("--threads", type=positive_int, default=8, help="Threads per worker for requests (default 8)")
     parser.add_argument(
         "--access-log", action="store_true",
         help="Log one line per request to stderr, with the status and the time taken in milliseconds",
@@ -37,9 +35,14 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(require=SLACK_HTTP + GENESYS)
     configure_logging(settings.log_level)
     port = args.port or settings.port
+    workers = args.workers or _web_concurrency()
+    preflight.check_port_free(args.host, port)
+    preflight.check_database(settings)
+    preflight.check_slack_token(settings)
+    preflight.check_genesys_credentials(settings)
     options = {
         "bind": f"{args.host}:{port}",
-        "workers": args.workers,
+        "workers": workers,
         "worker_class": "gthread",
         "threads": args.threads,
         "timeout": 60,
@@ -55,6 +58,32 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def port_number(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _web_concurrency() -> int:
+    """Worker count from WEB_CONCURRENCY, the variable Heroku-like platforms set."""
+    text = os.environ.get("WEB_CONCURRENCY", "1")
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise ConfigError(f"WEB_CONCURRENCY {text!r} is not a number of worker processes. Example: WEB_CONCURRENCY=2") from None
+
+
 class GunicornApplication(BaseApplication):
     """Runs the bot's WSGI app inside gunicorn, configured from code instead of a file."""
 
@@ -66,6 +95,10 @@ class GunicornApplication(BaseApplication):
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        # gunicorn 25.1 and newer open a control socket at one fixed path per user,
+        # which a second server on the same host takes over; the bot does not use it.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         from bot.runtime import build_runtime

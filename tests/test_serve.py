@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 import time
 import urllib.request
 
@@ -55,3 +59,67 @@ def test_serve_rejects_bad_signature(served):
     response = served.slash("415 555 0134", signing_secret="wrong")
     assert response.status == 401
     assert served.genesys.count("POST", CREATE_CALL) == 0
+
+
+def serve_command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "GENESYS_", "DATABASE_URL"))}
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", *args],
+        capture_output=True, text=True, env=environ, timeout=120,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def stack_env(tmp_path):
+    with SandboxStack(database_url=f"sqlite:///{tmp_path / 'callbot.db'}") as stack:
+        yield stack, stack.env
+
+
+def test_serve_refuses_unmigrated_database(stack_env, tmp_path):
+    _, env = stack_env
+    result = serve_command({**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}, "--port", str(free_port()))
+    assert result.returncode == 2
+    assert "run `python -m bot migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_rejected_slack_token(stack_env):
+    _, env = stack_env
+    result = serve_command({**env, "SLACK_BOT_TOKEN": "xoxb-wrong"}, "--port", str(free_port()))
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN was rejected" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_rejected_genesys_secret(stack_env):
+    _, env = stack_env
+    result = serve_command({**env, "GENESYS_CLIENT_SECRET": "replace-with-the-client-secret"}, "--port", str(free_port()))
+    assert result.returncode == 2
+    assert "GENESYS_CLIENT_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_port_in_use(stack_env):
+    _, env = stack_env
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = serve_command(env, "--port", str(port))
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+@pytest.mark.parametrize("port", ["70000", "http", "0x"])
+def test_serve_rejects_bad_port_argument(port):
+    result = serve_command({}, "--port", port)
+    assert result.returncode == 2
+    assert "--port" in result.stderr
+    assert "Traceback" not in result.stderr

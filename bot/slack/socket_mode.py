@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from bot import preflight
 from bot.cli import configure_logging
 from bot.config import GENESYS, SLACK_SOCKET, load_settings
 
@@ -25,6 +26,10 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(require=SLACK_SOCKET + GENESYS)
     configure_logging(settings.log_level)
+    preflight.check_database(settings)
+    preflight.check_slack_token(settings)
+    preflight.check_slack_app_token(settings)
+    preflight.check_genesys_credentials(settings)
     runtime = build_runtime(settings)
     runtime.warm_up_in_background()
     log.info("connecting to Slack in Socket Mode")
