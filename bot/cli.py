@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        database_error = _describe_database_error(error)
+        if database_error is None:
+            raise
+        print(f"database error: {database_error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -55,6 +61,25 @@ def main(argv: list[str] | None = None) -> int:
 # Libraries whose DEBUG lines carry whole request and response bodies: Slack
 # messages with phone numbers and names. They log at INFO at most, whatever LOG_LEVEL.
 CHATTY_LOGGERS = ("slack_sdk", "slack_bolt", "urllib3")
+
+
+def _describe_database_error(error: Exception) -> str | None:
+    """One line for a database or migration failure; None for any other error."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import NoSuchModuleError, OperationalError, ProgrammingError, SQLAlchemyError
+
+    from bot.preflight import first_line
+
+    if isinstance(error, CommandError):
+        return f"{first_line(error)}. See `python -m bot migrate --help`."
+    if not isinstance(error, (SQLAlchemyError, ImportError)):
+        return None
+    detail = first_line(getattr(error, "orig", None) or error)
+    if isinstance(error, (OperationalError, ProgrammingError)) and ("no such table" in detail or "does not exist" in detail and "relation" in detail):
+        return f"{detail}. Run `python -m bot migrate` to create the tables."
+    if isinstance(error, (NoSuchModuleError, ImportError)):
+        return f"{detail}. Use sqlite:///FILE or postgresql://USER:PASSWORD@HOST:5432/DB in DATABASE_URL."
+    return f"{detail}. Check DATABASE_URL and that the database server is running."
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -75,6 +75,9 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "CALL_DEADLINE": ("60", "Seconds from command to final answer, retries included; default 60"),
 }
 
+# Variables read elsewhere (gunicorn's worker count) or by the test suite.
+OTHER_KNOWN_VARIABLES = frozenset({"WEB_CONCURRENCY", "CALLBOT_TEST_POSTGRES_URL", "CALLBOT_REQUIRE_POSTGRES"})
+
 SLACK_HTTP = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 SLACK_SOCKET = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
 GENESYS = ("GENESYS_CLIENT_ID", "GENESYS_CLIENT_SECRET")
@@ -95,9 +98,10 @@ def load_settings(
     """
     if environ is None:
         if dotenv_path is not None and Path(dotenv_path).is_file():
-            from dotenv import load_dotenv
+            from dotenv import dotenv_values, load_dotenv
 
             load_dotenv(dotenv_path, override=False)
+            _warn_unknown_names(dotenv_values(dotenv_path), source=str(dotenv_path))
         environ = os.environ
     env = {key: value.strip() for key, value in environ.items() if key in SETTINGS_HELP and value.strip()}
 
@@ -128,6 +132,8 @@ def load_settings(
             values["genesys_region"], values["genesys_api_host"] = region
 
     if "DATABASE_URL" in env:
+        if "://" not in env["DATABASE_URL"]:
+            raise ConfigError(_message("DATABASE_URL", mask_database_url(env["DATABASE_URL"]), "is not a database URL", "or sqlite:///callbot.db"))
         values["database_url"] = env["DATABASE_URL"]
 
     values["port"] = _number(env, "PORT", int, low=1, high=65535, default=3000)
@@ -156,6 +162,19 @@ def load_settings(
     values["genesys_max_retry_after"] = _number(env, "GENESYS_MAX_RETRY_AFTER", float, low=0, high=3600, default=30.0)
     values["call_deadline"] = _number(env, "CALL_DEADLINE", float, low=1, high=3600, default=60.0)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def _warn_unknown_names(values: Mapping[str, str | None], *, source: str) -> None:
+    """Print one line per variable in ``source`` that no setting reads (a misspelling, most likely)."""
+    import difflib
+    import sys
+
+    for name in values:
+        if name in SETTINGS_HELP or name in OTHER_KNOWN_VARIABLES:
+            continue
+        close = difflib.get_close_matches(name, list(SETTINGS_HELP), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        print(f"warning: {source} sets {name}, which callbot does not read{hint}", file=sys.stderr)
 
 
 def _message(name: str, value: str | None, problem: str, extra_example: str = "") -> str:
