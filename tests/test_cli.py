@@ -46,7 +46,14 @@ def test_users_add_list_remove(database_url):
 
     updated = bot("users", "add", "--slack-user", "U0123ABCD", "--genesys-user", UUID, "--caller-id", "+44 20 7946 0958", env=env)
     assert "updated" in updated.stdout
-    assert "caller_id=+442079460958" in bot("users", "list", env=env).stdout
+    listed = bot("users", "list", env=env).stdout
+    assert "caller_id=+442079460958" in listed
+    assert "caller_name='Acme'" in listed  # options not given keep their values
+    assert "role=admin" in listed
+
+    demoted = bot("users", "add", "--slack-user", "U0123ABCD", "--genesys-user", UUID, "--caller-id", "+14155550100", "--no-admin", env=env)
+    assert demoted.returncode == 0, demoted.stderr
+    assert "role=member" in bot("users", "list", env=env).stdout
 
     removed = bot("users", "remove", "--slack-user", "U0123ABCD", env=env)
     assert removed.returncode == 0

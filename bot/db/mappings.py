@@ -24,6 +24,13 @@ def find_mapping(session: Session, *, team_id: str, user_id: str) -> UserMapping
     return (exact or rows or [None])[0]
 
 
+def find_exact_mapping(session: Session, *, team_id: str, user_id: str) -> UserMapping | None:
+    """Return the mapping stored under exactly this team ID (ANY_TEAM included), if any."""
+    return session.scalars(
+        select(UserMapping).where(UserMapping.slack_team_id == team_id, UserMapping.slack_user_id == user_id)
+    ).one_or_none()
+
+
 def save_mapping(
     session: Session,
     *,
@@ -36,9 +43,7 @@ def save_mapping(
     role: str = "member",
 ) -> tuple[UserMapping, bool]:
     """Insert or update a mapping; return it and whether it was created."""
-    mapping = session.scalars(
-        select(UserMapping).where(UserMapping.slack_team_id == team_id, UserMapping.slack_user_id == user_id)
-    ).one_or_none()
+    mapping = find_exact_mapping(session, team_id=team_id, user_id=user_id)
     created = mapping is None
     if mapping is None:
         mapping = UserMapping(slack_team_id=team_id, slack_user_id=user_id)

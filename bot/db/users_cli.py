@@ -23,18 +23,26 @@ class UsageError(Exception):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    add = actions.add_parser("add", help="Map a Slack user to a Genesys Cloud user (updates an existing mapping).")
+    add = actions.add_parser(
+        "add",
+        help="Map a Slack user to a Genesys Cloud user, or update the mapping.",
+        description="Map a Slack user to a Genesys Cloud user and caller ID. For a user who is mapped already, "
+        "the options given replace the stored values and the others are kept.",
+    )
     add.add_argument("--slack-user", required=True, metavar="U…", help="Slack user ID, e.g. U0123ABCD (profile → ⋮ → Copy member ID)")
     add.add_argument("--genesys-user", required=True, metavar="UUID", help="Genesys Cloud user ID (Admin → People → user → the ID in the URL)")
     add.add_argument("--caller-id", required=True, metavar="NUMBER", help="Caller ID number shown to the callee; stored as E.164, e.g. +14155550100")
     add.add_argument("--caller-name", metavar="NAME", help="Caller ID name shown to the callee")
     add.add_argument("--country", metavar="XX", help="Default country for numbers this user types without a country code (ISO 3166, e.g. GB); default DEFAULT_COUNTRY")
     add.add_argument("--team", metavar="T…", help="Slack team (workspace) ID; default: the user in any workspace")
-    add.add_argument("--admin", action="store_true", help="Give the user the admin role (may query call history)")
+    add.add_argument(
+        "--admin", action=argparse.BooleanOptionalAction, default=None,
+        help="Give (--admin) or take (--no-admin) the admin role, stored for admin-only commands; a new mapping is a member",
+    )
 
-    actions.add_parser("list", help="List all mappings.")
+    actions.add_parser("list", help="List all mappings.", description="List every mapping: Slack user, Genesys user, caller ID, country and role.")
 
-    remove = actions.add_parser("remove", help="Remove a user's mapping.")
+    remove = actions.add_parser("remove", help="Remove a user's mapping.", description="Remove a Slack user's mappings, so they can no longer place calls.")
     remove.add_argument("--slack-user", required=True, metavar="U…", help="Slack user ID")
     remove.add_argument("--team", metavar="T…", help="Only the mapping in this workspace; default: all of the user's mappings")
 
@@ -66,11 +74,16 @@ def _add(session, args: argparse.Namespace, *, default_country: str) -> int:
             f"--genesys-user {args.genesys_user!r} is not a Genesys Cloud user ID (a UUID). "
             "Example: --genesys-user 3b1f0f3e-8d7a-4f6e-9a41-2c5b7e9d1a20"
         ) from None
-    country = _country(args.country) if args.country is not None else None
+    existing = mappings.find_exact_mapping(session, team_id=team_id, user_id=user_id)
+    country = _country(args.country) if args.country is not None else (existing.country if existing else None)
     caller = check_caller_id(args.caller_id, default_country=country or default_country)
     if not caller.ok:
         raise UsageError(f"--caller-id {args.caller_id!r} cannot be used: {caller.message} Example: --caller-id +14155550100")
-    name = _caller_name(args.caller_name) if args.caller_name is not None else None
+    name = _caller_name(args.caller_name) if args.caller_name is not None else (existing.caller_name if existing else None)
+    if args.admin is None:
+        role = existing.role if existing else "member"
+    else:
+        role = "admin" if args.admin else "member"
 
     mapping, created = mappings.save_mapping(
         session,
@@ -80,7 +93,7 @@ def _add(session, args: argparse.Namespace, *, default_country: str) -> int:
         caller_id=caller.e164,
         caller_name=name,
         country=country,
-        role="admin" if args.admin else "member",
+        role=role,
     )
     verb = "added" if created else "updated"
     print(f"{verb}: {_describe(mapping)}")
