@@ -26,4 +26,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_ack.py
 
 clean:
-	rm -rf $(VENV) callbot.db *.egg-info
+	rm -rf $(VENV) callbot.db callbot.db-wal callbot.db-shm *.egg-info

@@ -50,6 +50,11 @@ def build_app(
     Bolt calls ``auth.test`` here, so a wrong SLACK_BOT_TOKEN fails at start-up.
     """
     workers = workers or ThreadPoolExecutor(max_workers=CALL_WORKERS, thread_name_prefix="call")
+    # Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, and
+    # then warns at every start that the token is unused. The client has the token.
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    if _SKIP_UNUSED_TOKEN_WARNING not in bolt_logger.filters:
+        bolt_logger.addFilter(_SKIP_UNUSED_TOKEN_WARNING)
     app = App(
         client=client or make_web_client(settings),
         signing_secret=settings.slack_signing_secret,
@@ -89,6 +94,14 @@ def build_app(
 
     app.command(COMMAND)(acknowledge)
     return app
+
+
+class _SkipUnusedTokenWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_SKIP_UNUSED_TOKEN_WARNING = _SkipUnusedTokenWarning()
 
 
 def _wants_help(command: dict) -> bool:
