@@ -40,7 +40,7 @@ def usage() -> tuple[str, list]:
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text="The call rings your Genesys Cloud phone first, then the number. "
+                    text="The call is placed as your Genesys Cloud user, with your caller ID. "
                     "Emergency, short and premium-rate numbers are never dialed."
                 )
             ]
@@ -86,7 +86,7 @@ def finished(result: CallResult) -> tuple[str, list]:
 def _placed(result: CallResult) -> tuple[str, list]:
     conversation_id = escape(result.placed.conversation_id)
     text = f"Call placed. Conversation ID: {conversation_id}"
-    body = f":white_check_mark: *Call placed.* Your Genesys Cloud phone rings first, then {escape(result.number.display or result.number.e164)}.\nConversation ID: `{conversation_id}`"
+    body = f":white_check_mark: *Call placed.* Genesys Cloud is calling {escape(result.number.display or result.number.e164)} for you.\nConversation ID: `{conversation_id}`"
     if result.number.extension:
         body += f"\nWhen the call connects, dial extension *{escape(result.number.extension)}*."
         text += f". Dial extension {escape(result.number.extension)} when it connects."
