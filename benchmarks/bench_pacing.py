@@ -1,51 +1,141 @@
-"""Pacing under a burst: many calls fired at once from threads, one dialer, one budget.
+"""Pacing under a burst: many /call commands fired at once against a rate-limited Genesys stand-in.
 
-Starts the Genesys stand-in in process, builds one GenesysDialer with
-GENESYS_REQUESTS_PER_MINUTE set to RPM, fires CALLS place_call()s at once from
-threads, and prints how long they took, how many 429 responses the stand-in sent,
-how many calls were placed, and the most requests the stand-in saw in any 60 s window.
+Whole-bot mode (the default) starts the stand-ins with SandboxStack, limits the
+Genesys stand-in to RPM requests per access token in any 60 s (as Genesys Cloud
+limits each client-credentials token), runs ``python -m bot serve`` under gunicorn
+with GENESYS_REQUESTS_PER_MINUTE=RPM and CALL_DEADLINE=300, and fires CALLS signed
+/call commands at once from threads. It prints how long they took, the
+acknowledgement latency, the 429 responses of the stand-in, the outcomes in the
+audit table (call_attempts) and the maximum number of requests in any 60 s window.
 
-The pacer allows a burst and then spaces requests so that no 60 s window holds more
-than RPM requests, so more than RPM requests take at least about a minute.
-NOTE: the stand-in does not enforce a rate limit itself, so its 429 count is 0
-unless a fault is scripted; the 60 s window count is the number that shows pacing.
+Dialer mode (--dialer) skips Slack, the web server and the database: it fires
+CALLS place_call()s at one GenesysDialer, which measures the pacer alone.
 
-Run: .venv/bin/python benchmarks/bench_pacing.py [CALLS] [RPM] [BURST]
+The pacer sends a burst and then spaces requests so that no 60 s window contains
+more than RPM requests, so more than RPM calls take more than a minute. The bot runs
+at most 32 calls at once (CALL_WORKERS in bot/slack/app.py), so in whole-bot mode the
+other commands wait in its queue before their call starts.
+
+Run: .venv/bin/python benchmarks/bench_pacing.py [--calls 100] [--rpm 60] [--dialer]
+Exit status 0 when every call was placed and the stand-in sent no 429.
 """
 
 from __future__ import annotations
 
+import argparse
 import collections
 import platform
+import re
+import statistics
 import sys
+import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
 
 from bot.calls.diagnosis import diagnose
 from bot.calls.models import CallFailed
 from bot.config import load_settings
+from bot.db.engine import make_engine, make_session_factory
+from bot.db.models import CallAttempt
 from bot.genesys.client import GenesysDialer
 from bot.genesys.pacing import Pacer, default_burst
 from bot.sandbox.genesys import DEMO_USER_ID, GenesysSandbox
+from bot.sandbox.render import message_text
+from bot.sandbox.slash_command import SlashResponse
+from bot.sandbox.stack import SandboxStack
+from bot.slack.app import CALL_WORKERS
+
+CALL_DEADLINE = 300  # seconds; long enough for every queued call to get its turn
+CONVERSATION_ID = re.compile(r"Conversation ID: `?[0-9a-f-]{36}")
 
 
-def max_in_window(times: list[float], window: float) -> int:
-    ordered = sorted(times)
-    best = 0
-    end = 0
-    for start_index, start in enumerate(ordered):
-        while end < len(ordered) and ordered[end] < start + window:
-            end += 1
-        best = max(best, end - start_index)
-    return best
+def print_machine() -> None:
+    print(f"machine: {platform.machine()}, Python {platform.python_version()}, {platform.system()}")
 
 
-def main() -> int:
-    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    rpm = int(sys.argv[2]) if len(sys.argv) > 2 else 60
-    burst = int(sys.argv[3]) if len(sys.argv) > 3 else default_burst(rpm)
+def print_stand_in(sandbox: GenesysSandbox, rpm: int) -> None:
+    api_requests = sandbox.count(path_prefix="/api/v2/")
+    print(f"requests seen by the stand-in: {api_requests} to /api/v2/, "
+          f"{sandbox.count('POST', '/oauth/token')} token request(s)")
+    print(f"max /api/v2/ requests in any 60 s window: {sandbox.max_requests_in_window(60.0)} (limit {rpm})")
+    print(f"max /api/v2/ requests in any 1 s window: {sandbox.max_requests_in_window(1.0)}")
+    print(f"429 responses from the stand-in's rate limit: {sandbox.rate_limited}")
 
-    sandbox = GenesysSandbox().start()
+
+def wait_for_final_attempts(database_url: str, count: int, timeout: float) -> list[CallAttempt]:
+    """Poll the audit table until ``count`` rows exist and none is pending; return them."""
+    sessions = make_session_factory(make_engine(database_url))
+    deadline = time.monotonic() + timeout
+    rows: list[CallAttempt] = []
+    while time.monotonic() < deadline:
+        with sessions() as session:
+            rows = list(session.scalars(select(CallAttempt)))
+        if len(rows) >= count and all(row.outcome != "pending" for row in rows):
+            break
+        time.sleep(0.2)
+    return rows
+
+
+def run_whole_bot(calls: int, rpm: int, database_url: str | None) -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-pacing-") as directory:
+        database_url = database_url or f"sqlite:///{Path(directory) / 'callbot.db'}"
+        env = {"GENESYS_REQUESTS_PER_MINUTE": str(rpm), "CALL_DEADLINE": str(CALL_DEADLINE)}
+        with SandboxStack(database_url=database_url, extra_env=env) as stack:
+            stack.genesys.set_rate_limit(rpm)
+            stack.serve_subprocess(log_path=Path(directory) / "serve.log")
+
+            texts = [f"(415) 555-{index:04d}" for index in range(calls)]
+            start = threading.Barrier(calls)
+
+            def send(text: str) -> SlashResponse:
+                start.wait()
+                return stack.slash(text)
+
+            fired_at = datetime.now(timezone.utc)
+            started = time.monotonic()
+            with ThreadPoolExecutor(max_workers=calls) as pool:
+                responses = list(pool.map(send, texts))
+            rows = wait_for_final_attempts(database_url, calls, timeout=CALL_DEADLINE + 60)
+            waited = time.monotonic() - started
+
+            finished = [row.finished_at for row in rows if row.finished_at is not None]
+            if finished:
+                last = max(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc) for moment in finished)
+                total = (last - fired_at).total_seconds()
+            else:
+                total = waited
+            acks = [response.seconds * 1000 for response in responses]
+            statuses = collections.Counter(response.status for response in responses)
+            outcomes = collections.Counter(row.outcome for row in rows)
+            threads_with_id = sum(
+                1 for row in rows
+                if row.slack_message_ts and any(
+                    CONVERSATION_ID.search(message_text(message)) for message in stack.slack.thread(row.slack_message_ts)
+                )
+            )
+
+            print_machine()
+            print(f"mode: whole bot (python -m bot serve under gunicorn, {database_url.split(':')[0]} database)")
+            print(f"/call commands fired at once: {calls}; GENESYS_REQUESTS_PER_MINUTE={rpm}; "
+                  f"pacer burst {default_burst(rpm)}; stand-in limit {rpm} per 60 s per token; "
+                  f"CALL_DEADLINE={CALL_DEADLINE}; call workers {CALL_WORKERS}")
+            print(f"total time, first command to last final outcome: {total:.1f} s")
+            print(f"acknowledgements: HTTP {dict(statuses)}; latency median {statistics.median(acks):.0f} ms, "
+                  f"max {max(acks):.0f} ms")
+            print_stand_in(stack.genesys, rpm)
+            print(f"audit table outcomes: {dict(outcomes)}; placed {outcomes['placed']} of {calls}")
+            print(f"Slack threads with a conversation ID: {threads_with_id} of {calls}")
+            return 0 if stack.genesys.rate_limited == 0 and outcomes["placed"] == calls else 1
+
+
+def run_dialer(calls: int, rpm: int) -> int:
+    burst = default_burst(rpm)
+    sandbox = GenesysSandbox(requests_per_minute=rpm).start()
     try:
         settings = load_settings(
             {
@@ -53,8 +143,7 @@ def main() -> int:
                 "GENESYS_CLIENT_SECRET": sandbox.client_secret,
                 "GENESYS_API_HOST": sandbox.url,
                 "GENESYS_REQUESTS_PER_MINUTE": str(rpm),
-                # Every call must get its turn: the queue is the point of the benchmark.
-                "CALL_DEADLINE": "3600",
+                "CALL_DEADLINE": str(CALL_DEADLINE),
             },
             dotenv_path=None,
         )
@@ -83,22 +172,35 @@ def main() -> int:
             thread.join()
         elapsed = time.monotonic() - started
 
-        arrivals = [request.time for request in sandbox.requests]
-        too_many = sum(1 for request in sandbox.requests if request.status == 429)
-        print(f"machine: {platform.machine()}, Python {platform.python_version()}, {platform.system()}")
-        print(f"calls fired at once: {calls}; GENESYS_REQUESTS_PER_MINUTE={rpm}; burst {burst}")
+        print_machine()
+        print(f"mode: one GenesysDialer; calls fired at once: {calls}; GENESYS_REQUESTS_PER_MINUTE={rpm}; "
+              f"burst {burst}; stand-in limit {rpm} per 60 s per token")
         print(f"total time: {elapsed:.1f} s")
-        print(f"requests seen by the stand-in: {len(arrivals)} (token requests: {sandbox.count('POST', '/oauth/token')})")
-        print(f"max requests in any 60 s window: {max_in_window(arrivals, 60.0)} (budget {rpm})")
-        print(f"max requests in any 1 s window: {max_in_window(arrivals, 1.0)}")
-        print(f"429 responses: {too_many}")
+        print_stand_in(sandbox, rpm)
         print(f"placed: {outcomes['placed']} of {calls}")
         others = {kind: count for kind, count in outcomes.items() if kind != "placed"}
         if others:
             print(f"not placed, by diagnosis: {others}")
-        return 0 if too_many == 0 and outcomes["placed"] == calls else 1
+        return 0 if sandbox.rate_limited == 0 and outcomes["placed"] == calls else 1
     finally:
         sandbox.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=100, help="commands (or dialer calls) fired at once (default: 100)")
+    parser.add_argument("--rpm", type=int, default=60,
+                        help="GENESYS_REQUESTS_PER_MINUTE and the stand-in's limit per 60 s (default: 60)")
+    parser.add_argument("--dialer", action="store_true",
+                        help="drive one GenesysDialer directly instead of the whole bot")
+    parser.add_argument("--database-url", default=None,
+                        help="database of the whole-bot mode (default: SQLite in a temporary directory)")
+    args = parser.parse_args()
+    if args.calls < 1 or args.rpm < 1:
+        parser.error(f"--calls and --rpm must be 1 or more (got {args.calls} and {args.rpm})")
+    if args.dialer:
+        return run_dialer(args.calls, args.rpm)
+    return run_whole_bot(args.calls, args.rpm, args.database_url)
 
 
 if __name__ == "__main__":
