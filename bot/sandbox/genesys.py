@@ -31,9 +31,6 @@ __all__ = ["DEMO_USER_ID", "Fault", "GenesysSandbox", "RecordedRequest"]
 CONTROL_PREFIX = "/__sandbox/"
 CORRELATION_HEADER = "inin-correlation-id"
 RATE_LIMITED_PREFIX = "/api/v2/"  # the paths that the rate limit counts
-# Connections that may wait to be accepted. socketserver's default of 5 makes the
-# kernel reset connections when a paced burst (up to 10 requests) arrives at once.
-LISTEN_BACKLOG = 128
 
 
 @dataclass
@@ -127,15 +124,6 @@ class GenesysSandbox(LoopbackServer):
         self._tokens = TokenStore()
         self._gate = threading.Event()
         self._held_count = 0
-
-    def start(self) -> GenesysSandbox:
-        """Bind the socket and serve from a daemon thread, with room for bursts of connections; return self."""
-        super().start()
-        assert self._httpd is not None
-        # Listening again on a listening socket only changes its backlog.
-        # TODO: set request_queue_size in bot/sandbox/server.py for every stand-in instead.
-        self._httpd.socket.listen(LISTEN_BACKLOG)
-        return self
 
     # --- scripting -------------------------------------------------------
 

@@ -153,6 +153,7 @@ class SandboxStack:
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # the default of 5 resets connections in a burst of commands
 
 
 class _QuietHandler(WSGIRequestHandler):
