@@ -73,6 +73,17 @@ class CallResult:
     diagnosis: Diagnosis | None = None
 
 
+@dataclass(frozen=True)
+class _Admitted:
+    """A command that passed the checks; its attempt row says `pending`."""
+
+    attempt_id: int
+    number: NumberResult
+    genesys_user_id: str
+    caller_id: str
+    caller_name: str | None
+
+
 class Notifier(Protocol):
     """Where the service reports progress; the Slack layer implements it."""
 
@@ -105,49 +116,16 @@ class CallService:
             return None
 
     def _handle(self, request: CallRequest, notifier: Notifier) -> Rejection | CallResult:
-        with self._sessions.begin() as session:
-            mapping = mappings.find_mapping(session, team_id=request.team_id, user_id=request.user_id)
-            if mapping is None:
-                attempt = attempts.record_attempt(
-                    session, **_who(request), outcome=REJECTED, reason=REASON_UNMAPPED, finished_at=utcnow()
-                )
-                rejection = Rejection(
-                    attempt_id=attempt.id,
-                    reason=REASON_UNMAPPED,
-                    message=(
-                        "You are not set up to place calls yet. Ask a bot admin to map your Slack user "
-                        f"(`{request.user_id}`) to your Genesys Cloud user with `python -m bot users add`."
-                    ),
-                )
-            else:
-                number = read_destination(
-                    request.text,
-                    default_country=mapping.country or self._settings.default_country,
-                    allowed_countries=self._settings.allowed_countries,
-                    blocked_types=self._settings.blocked_number_types,
-                )
-                genesys_user_id, caller_id, caller_name = mapping.genesys_user_id, mapping.caller_id, mapping.caller_name
-                attempt = attempts.record_attempt(
-                    session,
-                    **_who(request),
-                    **_what(number),
-                    genesys_user_id=genesys_user_id,
-                    caller_id=caller_id,
-                    outcome="pending" if number.ok else REJECTED,
-                    reason=None if number.ok else number.reason,
-                    finished_at=None if number.ok else utcnow(),
-                )
-                rejection = None if number.ok else Rejection(attempt.id, number.reason or "invalid", number.message, number)
-            attempt_id = attempt.id
+        admitted = self._admit(request)
+        if isinstance(admitted, Rejection):
+            log.info("attempt %s rejected: %s", admitted.attempt_id, admitted.reason)
+            notifier.rejected(admitted)
+            return admitted
 
-        if rejection is not None:
-            log.info("attempt %s rejected: %s", attempt_id, rejection.reason)
-            notifier.rejected(rejection)
-            return rejection
-
+        attempt_id, number = admitted.attempt_id, admitted.number
         log.info("attempt %s: user %s calling %s", attempt_id, request.user_id, mask_number(number.e164))
         try:
-            message_ts = notifier.started(CallStart(attempt_id, request.user_id, number, caller_id))
+            message_ts = notifier.started(CallStart(attempt_id, request.user_id, number, admitted.caller_id))
         except Exception:
             # Telling the user failed; placing the call must not depend on it.
             log.exception("attempt %s: could not announce the call", attempt_id)
@@ -155,19 +133,55 @@ class CallService:
         with self._sessions.begin() as session:
             attempts.update_attempt(session, attempt_id, slack_message_ts=message_ts, sent_at=utcnow())
 
-        result = self._place(attempt_id, number, genesys_user_id=genesys_user_id, caller_id=caller_id, caller_name=caller_name, notifier=notifier)
+        result = self._place(admitted, notifier=notifier)
         notifier.finished(result)
         return result
 
-    def _place(
-        self, attempt_id: int, number: NumberResult, *, genesys_user_id: str, caller_id: str, caller_name: str | None, notifier: Notifier
-    ) -> CallResult:
+    def _admit(self, request: CallRequest) -> Rejection | _Admitted:
+        """Check the caller and the number, and record the attempt: `pending`, or `rejected` with its reason."""
+        with self._sessions.begin() as session:
+            mapping = mappings.find_mapping(session, team_id=request.team_id, user_id=request.user_id)
+            if mapping is None:
+                attempt = attempts.record_attempt(
+                    session, **_who(request), outcome=REJECTED, reason=REASON_UNMAPPED, finished_at=utcnow()
+                )
+                return Rejection(
+                    attempt_id=attempt.id,
+                    reason=REASON_UNMAPPED,
+                    message=(
+                        "You are not set up to place calls yet. Ask a bot admin to map your Slack user "
+                        f"(`{request.user_id}`) to your Genesys Cloud user with `python -m bot users add`."
+                    ),
+                )
+
+            number = read_destination(
+                request.text,
+                default_country=mapping.country or self._settings.default_country,
+                allowed_countries=self._settings.allowed_countries,
+                blocked_types=self._settings.blocked_number_types,
+            )
+            attempt = attempts.record_attempt(
+                session,
+                **_who(request),
+                **_what(number),
+                genesys_user_id=mapping.genesys_user_id,
+                caller_id=mapping.caller_id,
+                outcome="pending" if number.ok else REJECTED,
+                reason=None if number.ok else number.reason,
+                finished_at=None if number.ok else utcnow(),
+            )
+            if not number.ok:
+                return Rejection(attempt.id, number.reason or "invalid", number.message, number)
+            return _Admitted(attempt.id, number, mapping.genesys_user_id, mapping.caller_id, mapping.caller_name)
+
+    def _place(self, admitted: _Admitted, *, notifier: Notifier) -> CallResult:
+        attempt_id, number = admitted.attempt_id, admitted.number
         try:
             placed = self._dialer.place_call(
-                genesys_user_id=genesys_user_id,
+                genesys_user_id=admitted.genesys_user_id,
                 phone_number=number.e164,
-                caller_id=caller_id,
-                caller_name=caller_name,
+                caller_id=admitted.caller_id,
+                caller_name=admitted.caller_name,
                 on_wait=notifier.queued,
             )
         except CallFailed as error:
