@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allowed",
         metavar="US,CA",
-        help="Destination countries that may be dialed (ISO codes, comma-separated, or * for all); default ALLOWED_COUNTRIES.",
+        help="Destination countries that may be dialed, as comma-separated ISO codes. *, all or '' (empty, as in ALLOWED_COUNTRIES=) allows every country. Default ALLOWED_COUNTRIES.",
     )
     parser.add_argument("--json", action="store_true", help="Print one JSON object with ok, e164, reason, extension, country, label and message.")
 
@@ -46,11 +46,15 @@ def run(args: argparse.Namespace) -> int:
 
     allowed = settings.allowed_countries
     if args.allowed is not None:
-        if args.allowed.strip() in ("*", "all"):
+        # The same values as ALLOWED_COUNTRIES, where an empty value also means every country.
+        if args.allowed.strip() in ("", "*", "all"):
             allowed = None
         else:
             codes = [_country_code(part, "--allowed") for part in args.allowed.split(",") if part.strip()]
             if None in codes:
+                return EXIT_USAGE
+            if not codes:
+                print(f"error: --allowed {args.allowed!r} contains no country code. Example: --allowed US,CA, or --allowed '*' for every country", file=sys.stderr)
                 return EXIT_USAGE
             allowed = frozenset(code for code in codes if code is not None)
 

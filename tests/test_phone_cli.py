@@ -122,3 +122,25 @@ def test_config_error_exits_2(tmp_path):
 def test_missing_text_is_usage_error(tmp_path):
     completed = run_cli(cwd=tmp_path)
     assert completed.returncode == 2
+
+
+@pytest.mark.parametrize("value", ["", " ", "*", "all"])
+def test_allowed_empty_or_star_means_all(tmp_path, value):
+    # An empty --allowed reads like ALLOWED_COUNTRIES= (empty), which allows every country.
+    completed = run_cli("--json", "--allowed", value, "+44 20 7946 0958", cwd=tmp_path, extra_env={"ALLOWED_COUNTRIES": "US"})
+    assert completed.returncode == 0, completed.stdout
+    assert json.loads(completed.stdout)["country"] == "GB"
+
+
+def test_allowed_without_codes_is_usage_error(tmp_path):
+    completed = run_cli("--allowed", ",", "415-555-0134", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "--allowed ','" in completed.stderr
+    assert completed.stdout == ""
+
+
+def test_help_documents_empty_allowed(tmp_path):
+    completed = run_cli("--help", cwd=tmp_path)
+    assert completed.returncode == 0
+    help_text = " ".join(completed.stdout.split())
+    assert "'' (empty, as in ALLOWED_COUNTRIES=) allows every country" in help_text
