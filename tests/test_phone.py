@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import NUMBER_TYPES
 from bot.phone import NUMBER_TYPE_BY_NAME, NumberResult, check_caller_id, mask_number, read_destination
+from bot.phone.countries import country_name, with_article
 from bot.phone.search import Found, find_with_matcher, split_usual
 from bot.phone.text import prepare_text
 
@@ -333,3 +334,267 @@ def test_display_formats_for_people(text, display):
 
 def test_display_is_none_without_number():
     assert read_destination("hello", default_country="US").display is None
+
+
+# --- the number dialed is the number the user sees ------------------------------------
+
+# A tel: link whose visible text reads as another number, with the user's default country.
+TEL_LINK_MISMATCHES = [
+    ("<tel:+14155550134|(212) 555-0134>", "US"),
+    ("<tel:+44 20 7946 0958|+1 415 555 0134>", "US"),
+    ("<tel:+14155550134|+1 415 555 0135>", "US"),
+    ("<tel:+14155550134|(212) 555-0134> Jane", "US"),
+    ("Jane <tel:+14155550134|212.555.0134>", "US"),
+    ("<tel:+14155550134;ext=204|415-555-0134>", "US"),
+    ("<tel:+14155550134|415-555-0134 x204>", "US"),
+    ("<tel:+14155550134|555-0134>", "US"),
+    ("<tel:+14155550134|1-800-FLOWERS>", "US"),
+    ("<tel:x|212 555 0199> 415 555 0134", "US"),
+    ("<tel:+1415555|(212) 555-0134>", "US"),
+    ("<tel:+14155550134|(415) 555-0134>", "GB"),  # the visible text is no number in the UK
+    ("<tel:+442079460958|020 7946 0958>", "US"),
+]
+
+
+@pytest.mark.parametrize(("text", "region"), TEL_LINK_MISMATCHES)
+def test_tel_link_with_other_visible_number(text, region):
+    result = read_destination(text, default_country=region)
+    assert result.reason == "multiple_numbers"
+    assert not result.ok
+    assert result.e164 is None
+    assert "link and its text name different numbers" in result.message
+
+
+def test_tel_link_mismatch_message_names_both():
+    result = read_destination("<tel:+14155550134|(212) 555-0134>", default_country="US")
+    assert "+14155550134" in result.message
+    assert "(212) 555-0134" in result.message
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "e164", "extension"),
+    [
+        ("<tel:+14155550134|415.555.0134>", "US", "+14155550134", None),
+        ("<tel:+14155550134|+1 (415) 555-0134>", "GB", "+14155550134", None),
+        ("<tel:4155550134|415-555-0134>", "US", "+14155550134", None),
+        ("<tel:+1-415-555-0134|(415) 555-0134>", "US", "+14155550134", None),
+        ("<tel:+18003569377|1-800-FLOWERS>", "US", "+18003569377", None),
+        ("<tel:+442079460958|020 7946 0958>", "GB", "+442079460958", None),
+        ("<tel:+442079460958|0044 20 7946 0958>", "US", "+442079460958", None),
+        ("<tel:+14155550134|٤١٥ ٥٥٥ ٠١٣٤>", "US", "+14155550134", None),
+        ("<tel:+14155550134;ext=204|415-555-0134 ext. 204>", "US", "+14155550134", "204"),
+        ("<tel:+14155550134|call Jane>", "US", "+14155550134", None),
+    ],
+)
+def test_tel_link_with_same_visible_number(text, region, e164, extension):
+    result = read_destination(text, default_country=region)
+    assert result.ok, result.message
+    assert result.e164 == e164
+    assert result.extension == extension
+
+
+# Another number in the text as the user sees it: vanity letters, or the visible text of a non-tel link.
+HIDDEN_SECOND_NUMBERS = [
+    "1-800-FLOWERS 212 555 0199",
+    "212 555 0199, 1-800-FLOWERS",
+    "1 800 FLOWERS 415-555-0134",
+    "Florist 1-800-GO-FEDEX 415-555-0134",
+    "212-FLOWERS 415 555 0134",
+    "415 555 0134 <https://x|212 555 0199>",
+    "<https://x|212 555 0199> 415 555 0134",
+    "<https://x|555 0199> 415 555 0134",
+    "415 555 0134 <https://x|+44 20 7946 0958>",
+    "<mailto:jane@example.com|415 555 0199> 415-555-0134",
+    "415 555 0134 <https://x|Jane 212-555-0199>",
+    "Florist 1 800 flowers 415 555 0134",
+    "Room 204 main 415 555 0134",
+]
+
+
+@pytest.mark.parametrize("text", HIDDEN_SECOND_NUMBERS)
+def test_number_in_label_is_refused(text):
+    result = read_destination(text, default_country="US")
+    assert result.reason == "multiple_numbers"
+    assert result.e164 is None
+    assert result.label is None
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("<https://x|Jane> 415 555 0134", "Jane"),
+        ("415 555 0134 <https://example.com|example.com>", "example.com"),
+        ("Room 204 415-555-0134", "Room 204"),
+        ("Jane 2nd floor 415 555 0134", "Jane 2nd floor"),
+        ("<https://example.com/4155550134|example.com/4155550134> 415-555-0135", None),
+        ("415-555-0135 https://example.com/call/4155550134", None),
+        ("Jane jane4155550134@example.com 415-555-0135", "Jane"),
+    ],
+)
+def test_label_without_number_is_kept(text, label):
+    result = read_destination(text, default_country="US")
+    assert result.ok, result.message
+    assert result.label == label
+
+
+# Labels of accepted texts, checked against phonenumbers itself.
+LABELLED_TEXTS = [
+    "Jane Doe 415-555-0134",
+    "Room 204 415-555-0134",
+    "Florist 1-800-FLOWERS",
+    "<https://x|Jane> 415 555 0134",
+    "<https://example.com/4155550134|example.com/4155550134> 415-555-0135",
+    "Mum 0044 20 7946 0958",
+    "Order 12 415-555-0134",
+]
+
+
+@pytest.mark.parametrize("text", LABELLED_TEXTS)
+def test_label_is_no_possible_number(text):
+    result = read_destination(text, default_country="US")
+    assert result.ok, result.message
+    label = result.label or ""
+    assert list(phonenumbers.PhoneNumberMatcher(label, "US", leniency=phonenumbers.Leniency.POSSIBLE)) == []
+    try:
+        parsed = phonenumbers.parse(label, "US")
+    except phonenumbers.NumberParseException:
+        return
+    assert not phonenumbers.is_possible_number(parsed), label
+
+
+# --- refusal messages name the actual problem -----------------------------------------
+
+SERVICE_CODES = [
+    ("#31# 415 555 0134", "#31#"),
+    ("*67 415 555 0134", "*67"),
+    ("415 555 0134 *67", "*67"),
+    ("Jane *82 415-555-0134", "*82"),
+    ("*31# +44 20 7946 0958", "*31#"),
+    ("*#31# 415 555 0134", "*#31#"),
+    ("*674155550134", "*674155550134"),
+    ("#31#4155550134", "#31#4155550134"),
+    ("415 555 0134 #31#", "#31#"),
+    ("*67", "*67"),
+    ("<tel:*674155550134>", "*674155550134"),
+]
+
+
+@pytest.mark.parametrize(("text", "code"), SERVICE_CODES)
+def test_service_code_is_refused(text, code):
+    result = read_destination(text, default_country="US")
+    assert result.reason == "invalid"
+    assert result.e164 is None
+    assert result.message.startswith(code + " ")
+    assert "service code" in result.message
+    assert "caller ID" in result.message
+    assert "not a valid" not in result.message
+
+
+@pytest.mark.parametrize(
+    ("text", "extension"),
+    [("415-555-0134 #204", "204"), ("*415 555 0134*", None), ("4155550134#", None), ("415 555 0134 #", None)],
+)
+def test_star_hash_not_service_code(text, extension):
+    result = read_destination(text, default_country="US")
+    assert result.ok, result.message
+    assert result.e164 == "+14155550134"
+    assert result.extension == extension
+
+
+@pytest.mark.parametrize(
+    ("text", "e164", "marker"),
+    [
+        ("4155550134x", "+14155550134", "x"),
+        ("415-555-0134 x", "+14155550134", "x"),
+        ("Jane 415-555-0134 X", "+14155550134", "X"),
+        ("415-555-0134 ext", "+14155550134", "ext"),
+        ("415-555-0134 ext.", "+14155550134", "ext"),
+        ("415-555-0134 extension:", "+14155550134", "extension"),
+        ("+44 20 7946 0958x", "+442079460958", "x"),
+    ],
+)
+def test_extension_marker_without_digits(text, e164, marker):
+    result = read_destination(text, default_country="US")
+    assert result.reason == "invalid"
+    assert result.e164 is None
+    assert result.message.startswith(f'{e164} is followed by "{marker}"')
+    assert "no extension digits" in result.message
+    assert "not a valid" not in result.message
+
+
+def test_extension_marker_after_invalid_number():
+    result = read_destination("555-0134x", default_country="US")
+    assert result.reason == "invalid"
+    assert "555-0134 is not a valid phone number in the United States" in result.message
+
+
+def test_word_starting_with_x_is_label():
+    result = read_destination("415-555-0134 xavier", default_country="US")
+    assert result.ok
+    assert result.label == "xavier"
+
+
+def test_valid_number_next_to_letters():
+    result = read_destination("4155550134abc", default_country="US")
+    assert result.reason == "invalid"
+    assert result.message.startswith("4155550134 is a valid number")
+    assert "space" in result.message
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "named"),
+    [
+        ("+882 1234 5678", "DE", "not a valid international number"),
+        ("011 882 1234 5678", "US", "not a valid international number"),
+        ("00 882 1234 5678", "DE", "not a valid international number"),
+        ("+1 649 555 1234", "DE", "not a valid phone number in the Turks and Caicos Islands"),
+        ("+1 649 555 1234", "US", "not a valid phone number in the Turks and Caicos Islands"),
+        ("+44 20 7946 095", "DE", "not a valid phone number in the United Kingdom"),
+        ("0044 20 7946 095", "US", "not a valid phone number in the United Kingdom"),
+        ("+1 415 555 013", "DE", "not a valid phone number in the United States"),
+        ("+999 123 456 789", "DE", "does not start with a known country code"),
+    ],
+)
+def test_international_refusal_ignores_default_country(text, region, named):
+    result = read_destination(text, default_country=region)
+    assert result.reason == "invalid"
+    assert named in result.message
+    if region != "US":
+        assert "Germany" not in result.message
+    elif "United States" not in named:
+        assert "United States" not in result.message
+
+
+def test_national_refusal_names_default_country():
+    result = read_destination("415-555-013", default_country="US")
+    assert result.reason == "invalid"
+    assert "in the United States" in result.message
+
+
+def test_international_refusal_without_default_country():
+    result = read_destination("+1 649 555 1234", default_country="XX")
+    assert "Turks and Caicos Islands" in result.message
+
+
+@pytest.mark.parametrize(
+    ("region", "name", "in_sentence"),
+    [
+        ("TC", "Turks and Caicos Islands", "the Turks and Caicos Islands"),
+        ("IM", "Isle of Man", "Isle of Man"),
+        ("VC", "Saint Vincent and the Grenadines", "Saint Vincent and the Grenadines"),
+        ("CD", "The Democratic Republic of Congo", "the Democratic Republic of Congo"),
+        ("US", "United States", "the United States"),
+    ],
+)
+def test_country_names_read_as_english(region, name, in_sentence):
+    assert country_name(region) == name
+    assert with_article(name) == in_sentence
+
+
+def test_link_and_code_refusals_one_sentence():
+    texts = ["<tel:+14155550134|(212) 555-0134>", "*67 415 555 0134", "4155550134x", "+882 1234 5678", "4155550134abc", "+999 123 456 789"]
+    for text in texts:
+        result = read_destination(text, default_country="US")
+        assert not result.ok, text
+        assert result.message.endswith("."), text
+        assert result.message.count(". ") == 0, text

@@ -22,6 +22,9 @@ SEPARATORS = [" ", "-", ".", "\u00a0", "\u2013", "\u2014", "\u202f", ""]
 # Zero of each decimal digit script tried: ASCII, full-width, Arabic-Indic, Extended Arabic-Indic, Devanagari, Bengali, Thai.
 DIGIT_ZEROS = ["0", "\uff10", "\u0660", "\u06f0", "\u0966", "\u09e6", "\u0e50"]
 RESULT_KEYS = {"ok", "e164", "reason", "extension", "country", "label", "message"}
+# Every test sets deadline=None: the first read loads phonenumbers metadata and the
+# geocoder, which takes longer than Hypothesis's default 200 ms deadline, and these
+# tests check results, not time.
 
 
 def in_script(text: str, zero: str) -> str:
@@ -60,7 +63,7 @@ def spellings(draw) -> tuple[str, str, str]:
 
 
 @given(spellings())
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_spellings_give_same_e164(spelling):
     region, text, e164 = spelling
     result = read_destination(text, default_country=region)
@@ -70,6 +73,7 @@ def test_spellings_give_same_e164(spelling):
 
 
 @given(spellings(), st.sampled_from(["Jane Doe", "Dr. Núñez", "office", "ホーム"]))
+@settings(deadline=None)
 def test_label_kept_apart(spelling, label):
     region, text, e164 = spelling
     result = read_destination(f"{label} {text}", default_country=region)
@@ -86,7 +90,7 @@ TEXTS = st.one_of(
 
 
 @given(TEXTS, st.sampled_from(["US", "GB", "DE", "AU", "JP", "BR", "XX", ""]))
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 def test_any_text_gives_result(text, region):
     result = read_destination(text, default_country=region, allowed_countries=frozenset({"US", "GB"}))
     assert set(result.to_dict()) == RESULT_KEYS
@@ -99,13 +103,31 @@ def test_any_text_gives_result(text, region):
 
 
 @given(TEXTS)
+@settings(deadline=None)
 def test_caller_id_any_text(text):
     result = check_caller_id(text, default_country="US")
     assert result.ok is (result.reason is None)
 
 
 @given(st.text())
+@settings(deadline=None)
 def test_mask_keeps_last_four_digits_at_most(text):
     masked = mask_number(text)
     visible_digits = [character for character in masked if unicodedata.category(character) == "Nd"]
     assert len(visible_digits) <= 4
+
+
+OTHER_NUMBER_WRAPPERS = ["{}", "Jane {}", "<https://example.com|{}>", "<mailto:jane@example.com|{}>", "({})"]
+
+
+@given(spellings(), spellings(), st.sampled_from(OTHER_NUMBER_WRAPPERS), st.booleans())
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_second_number_is_never_a_label(spelling, other, wrapper, other_first):
+    """A second number anywhere in the text, even inside a link's visible text, is never dialed around."""
+    region, text, _ = spelling
+    _, other_text, _ = other
+    extra = wrapper.format(other_text)
+    combined = f"{extra} {text}" if other_first else f"{text} {extra}"
+    result = read_destination(combined, default_country=region)
+    assert not result.ok, combined
+    assert result.e164 is None, combined

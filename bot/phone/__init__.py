@@ -20,8 +20,9 @@ import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
 from bot.phone.countries import country_name, list_countries, with_article
-from bot.phone.search import UNKNOWN_REGION, Found, NotFound, find_number
-from bot.phone.text import prepare_text
+from bot.phone.links import check_tel_links
+from bot.phone.search import NON_GEOGRAPHIC_REGION, UNKNOWN_REGION, Found, NotFound, find_number
+from bot.phone.text import find_tel_links, prepare_text
 
 __all__ = ["NumberResult", "check_caller_id", "mask_number", "read_destination"]
 
@@ -41,9 +42,6 @@ NUMBER_TYPE_BY_NAME: dict[str, int] = {
     "pager": PhoneNumberType.PAGER,
     "toll_free": PhoneNumberType.TOLL_FREE,
 }
-
-# Region code phonenumbers gives to numbers of no country (+800, +808, +870, +881 ...).
-NON_GEOGRAPHIC_REGION = "001"
 
 
 @dataclass(frozen=True)
@@ -159,6 +157,18 @@ def _read(text: object, default_country: str, *, allowed: frozenset[str] | None,
         return _refusal("empty", "No phone number was given, so type one after /call, for example /call +1 415 555 0134.")
 
     found = find_number(search, number_text, region)
+
+    # prepare_text reads one side of a tel: link, so the other is compared here. A
+    # mismatch is reported even where the search refused the text for another reason,
+    # because the user sees the visible text and the link would dial its target.
+    if "|" in text:
+        links = find_tel_links(text)
+        if links:
+            only_link = isinstance(found, Found) and len(links) == 1 and search.strip() == links[0][1].strip()
+            mismatch = check_tel_links(links, region, link_number=found.number if only_link else None)
+            if mismatch is not None:
+                return _refusal(mismatch.reason, mismatch.message)
+
     if isinstance(found, NotFound):
         return _refusal(found.reason, found.message)
     return _apply_policy(found, allowed=allowed, blocked=blocked, purpose=purpose)

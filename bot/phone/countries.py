@@ -14,7 +14,14 @@ def country_name(region: str) -> str:
 
     example = phonenumbers.example_number(region)
     name = geocoder.country_name_for_number(example, "en") if example is not None else ""
-    return name or region
+    if not name:
+        return region
+    # The geocoder data capitalises every word ("Turks And Caicos Islands", "Isle Of Man").
+    words = name.split(" ")
+    return " ".join([words[0]] + [word.lower() if word in _MINOR_WORDS else word for word in words[1:]])
+
+
+_MINOR_WORDS = frozenset({"And", "Of", "The"})
 
 
 # Country names that take "the" in a sentence, beyond the "United ...", "... Republic" and "... Islands" rules.
@@ -24,7 +31,7 @@ _NAMES_WITH_ARTICLE = frozenset({"Bahamas", "Comoros", "Gambia", "Maldives", "Ne
 def with_article(name: str) -> str:
     """Put "the" before a country name that needs it in a sentence: "the United States", "France"."""
     if name.startswith("The "):
-        return name
+        return "the " + name[4:]
     if name.startswith("United ") or "Republic" in name or name.endswith("Islands") or name in _NAMES_WITH_ARTICLE:
         return "the " + name
     return name

@@ -12,14 +12,16 @@ import re
 from typing import NamedTuple
 
 import phonenumbers
-from phonenumbers import Leniency, PhoneNumber, PhoneNumberMatcher, shortnumberinfo
+from phonenumbers import Leniency, PhoneNumber, PhoneNumberFormat, PhoneNumberMatcher, shortnumberinfo
 from phonenumbers.phonenumber import CountryCodeSource
 
 from bot.phone.countries import country_name, with_article
-from bot.phone.text import clean_label
+from bot.phone.text import ADDRESS, clean_label
 
 # Region code for "no default country": only numbers with + or an international prefix are read.
 UNKNOWN_REGION = "ZZ"
+# Region code phonenumbers gives to numbers of no country (+800, +808, +870, +881 ...).
+NON_GEOGRAPHIC_REGION = "001"
 
 
 class Found(NamedTuple):
@@ -38,7 +40,23 @@ class NotFound(NamedTuple):
 
 
 def find_number(search: str, display: str, region: str) -> Found | NotFound:
-    """Find the one valid number in search; the label is cut from display at the same positions."""
+    """Find the one valid number in search; the label is cut from display at the same positions.
+
+    Text with a phone service code (*67, #31#) or an extension marker without digits
+    is rejected, because as a label either would hide part of what the user typed.
+    """
+    if "*" in search or "#" in search:
+        code = find_service_code(search)
+        if code is not None:
+            return NotFound("invalid", _service_code_message(code))
+    if search.rstrip()[-1:].lower() in _MARKER_ENDINGS:
+        marker = _BARE_EXTENSION_MARKER.search(search)
+        if marker is not None:
+            return _refuse_bare_marker(search, display, region, marker)
+    return _find_one(search, display, region)
+
+
+def _find_one(search: str, display: str, region: str) -> Found | NotFound:
     found = split_usual(search, display, region)
     if found is not None:
         return found
@@ -78,10 +96,9 @@ def split_usual(search: str, display: str, region: str) -> Found | None:
     number_region = phonenumbers.region_code_for_number(number)
     if number_region is None or not phonenumbers.is_valid_number_for_region(number, number_region):
         return None
-    label = None
-    if start > 0 or end < len(display):
-        label = clean_label(display[:start] + " " + display[end:])
-    return Found(number, number_region, label)
+    if start == 0 and end == len(display):
+        return Found(number, number_region, None)
+    return with_label(number, number_region, display[:start] + " " + display[end:], region)
 
 
 def find_with_matcher(search: str, display: str, region: str) -> Found | NotFound:
@@ -99,14 +116,101 @@ def find_with_matcher(search: str, display: str, region: str) -> Found | NotFoun
         return _classify_unmatched(search, region)
 
     match = matches[0]
-    rest = search[: match.start] + " " + search[match.end :]
-    if _contains_number(rest, region):
-        return NotFound("multiple_numbers", _MULTIPLE_MESSAGE)
-    label = clean_label(display[: match.start] + " " + display[match.end :])
-    return Found(match.number, phonenumbers.region_code_for_number(match.number), label)
+    rest = display[: match.start] + " " + display[match.end :]
+    return with_label(match.number, phonenumbers.region_code_for_number(match.number), rest, region)
 
 
 _MULTIPLE_MESSAGE = "The text contains more than one phone number, so send one number per /call."
+
+
+def with_label(number: PhoneNumber, number_region: str, rest: str, region: str) -> Found | NotFound:
+    """Return the number with the text around it as its label, or multiple_numbers if that text names a number.
+
+    rest is the text as the user sees it, so it includes the visible text of links that
+    the search never reads. A URL or email address that contains a number is left out
+    of the label rather than refused, because its digits are part of the address.
+    """
+    if any(character.isdigit() for character in rest):
+        rest = ADDRESS.sub(lambda address: "" if names_number(address.group(), region) else address.group(), rest)
+        if names_number(rest, region):
+            return NotFound("multiple_numbers", _MULTIPLE_MESSAGE)
+    return Found(number, number_region, clean_label(rest))
+
+
+def names_number(text: str, region: str) -> bool:
+    """Return whether text contains a possible phone number, vanity numbers included.
+
+    Checks what the search reads (digits, and vanity letters in the forms rewrite_prefixes
+    dials) and what phonenumbers.parse reads from digits and the word after them, so
+    "1 800 flowers" and "204 main" (a possible 7-digit local number in the US) count.
+    """
+    rewritten, _ = rewrite_prefixes(text, text, region)
+    if _contains_number(rewritten, region):
+        return True
+    for candidate in _DIGITS_AND_WORD.finditer(text):
+        number = parse_or_none(candidate.group(), region)
+        if number is not None and phonenumbers.is_possible_number(number):
+            return True
+    return False
+
+
+# Digits with the word after them, which phonenumbers.parse converts to keypad digits when it has 3 or more letters.
+_DIGITS_AND_WORD = re.compile(r"\+?\(?\d[\d().\- ]*(?:[A-Za-z]+(?:[\-.][A-Za-z\d]+)*)?")
+
+
+# --- text refused before the search ---------------------------------------------------
+
+# A token that starts with a phone service code: *67 and *82 (North American vertical
+# service codes), #31#, *31# and *#06# (GSM codes). "#204" after a number is an extension.
+_SERVICE_CODE = re.compile(r"(?<!\S)(?:\*[*#]*\d|#[*#]*\d+[*#])\S*")
+_SERVICE_CODE_ONLY = re.compile(r"[*#]{1,2}\d{1,3}[*#]?")
+# Slack bold ends with a "*" after a non-space character: "*415 555 0134*".
+_BOLD_END = re.compile(r"\S\*(?!\S)")
+
+
+def find_service_code(search: str) -> str | None:
+    """Return the first token that starts with a phone service code, or None."""
+    for match in _SERVICE_CODE.finditer(search):
+        token = match.group().rstrip(",;:.")
+        if token.startswith("*") and _BOLD_END.search(search, match.start() + 1):
+            continue
+        return token
+    return None
+
+
+def _service_code_message(token: str) -> str:
+    if _SERVICE_CODE_ONLY.fullmatch(token):
+        subject = f"{token} is a phone service code"
+    else:
+        subject = f"{token} starts with a phone service code"
+    return f"{subject}, and this bot cannot use service codes because it sets the caller ID itself, so send only the number."
+
+
+# An extension marker with no digits after it at the end of the text: "4155550134x", "415-555-0134 ext.".
+_BARE_EXTENSION_MARKER = re.compile(r"(?i)\d[\s.\-)]*(?P<marker>x|ext|extn|extension)\.?:?\s*$")
+_MARKER_ENDINGS = frozenset("xtn.:")
+
+
+def _refuse_bare_marker(search: str, display: str, region: str, marker: re.Match[str]) -> NotFound:
+    """Reject text that ends in an extension marker, or return why the number before the marker is rejected."""
+    cut = marker.start("marker")
+    found = _find_one(search[:cut], display[:cut], region)
+    if isinstance(found, NotFound):
+        return found
+    typed = marker.group("marker")
+    number = phonenumbers.format_number(found.number, PhoneNumberFormat.E164)
+    return NotFound(
+        "invalid",
+        f'{number} is followed by "{typed}" but no extension digits, so add the extension after "{typed}" or remove it to call the main number.',
+    )
+
+
+def parse_or_none(text: str, region: str, *, keep_raw_input: bool = False) -> PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region, keep_raw_input=keep_raw_input)
+    except phonenumbers.NumberParseException:
+        return None
+
 
 # A "00" that starts a digit group: the international prefix of most of the world.
 _DOUBLE_ZERO = re.compile(r"(?<![\w+])00(?=[ (\-.]*[1-9])")
@@ -180,29 +284,60 @@ def _classify_unmatched(search: str, region: str) -> NotFound:
     if not spans:
         return NotFound("invalid", "The text contains no phone number, so type one after /call, for example /call +1 415 555 0134.")
 
-    reasons = [(_classify_digits(span, region), span) for span in spans]
-    for reason, span in reasons:
+    classified = [(span, *_classify_digits(span, region)) for span in spans]
+    for span, reason, _ in classified:
         if reason == "emergency":
             return NotFound("emergency", f"{span} is an emergency number, which this bot never dials, so call it from a phone directly.")
     if len([span for span in spans if sum(character.isdigit() for character in span) >= 3]) > 1:
         return NotFound("multiple_numbers", _MULTIPLE_MESSAGE)
 
-    reason, span = max(reasons, key=lambda item: len(item[1]))
+    span, reason, number = max(classified, key=lambda item: len(item[0]))
     if reason == "short_code":
         return NotFound("short_code", f"{span} is a short code, which this bot cannot dial, so use the full phone number instead.")
+    return NotFound("invalid", _invalid_message(span, number, region))
+
+
+# How a parsed number got its country code when the user typed one.
+_EXPLICIT_SOURCES = (CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN, CountryCodeSource.FROM_NUMBER_WITH_IDD)
+
+
+def _invalid_message(span: str, number: PhoneNumber | None, region: str) -> str:
+    """Say why span is no dialable number, naming the country only where the text or the default sets it.
+
+    number: span as _classify_digits parsed it, None if it could not be parsed.
+    """
+    span_to_parse = span
+    if _DOUBLE_ZERO.match(span):
+        span_to_parse = "+" + span[2:]  # "0044 ..." means +44 wherever the local prefix is not 00
+        number = parse_or_none(span_to_parse, region, keep_raw_input=True)
+
+    # The matcher skips a valid number that touches letters or symbols, so say that
+    # rather than call the number invalid.
+    if number is not None and phonenumbers.is_valid_number(number):
+        return f"{span} is a valid number, but the characters next to it in the text could not be read, so put a space between the number and any other words."
+
+    if span_to_parse.startswith("+") or (number is not None and number.country_code_source in _EXPLICIT_SOURCES):
+        if number is None:
+            return f"{span} does not start with a known country code, so check the digits after the + or the international prefix."
+        number_region = phonenumbers.region_code_for_number(number) or phonenumbers.region_code_for_country_code(number.country_code)
+        if number_region in (UNKNOWN_REGION, NON_GEOGRAPHIC_REGION):
+            where = "a valid international number"
+        else:
+            where = f"a valid phone number in {with_article(country_name(number_region))}"
+        return f"{span} is not {where}, so check the digits after the country code {number.country_code}."
+
     if region == UNKNOWN_REGION:
-        return NotFound("invalid", f"{span} is not a valid phone number, so start it with + and the country code.")
-    return NotFound("invalid", f"{span} is not a valid phone number in {with_article(country_name(region))}, so check the digits or start with + and the country code.")
+        return f"{span} is not a valid phone number, so start it with + and the country code."
+    return f"{span} is not a valid phone number in {with_article(country_name(region))}, so check the digits or start with + and the country code."
 
 
-def _classify_digits(span: str, region: str) -> str:
-    """Return "emergency", "short_code" or "invalid" for digits that are no valid number."""
-    try:
-        number = phonenumbers.parse(span, region if region != UNKNOWN_REGION else None, keep_raw_input=True)
-    except phonenumbers.NumberParseException:
-        return "invalid"
+def _classify_digits(span: str, region: str) -> tuple[str, PhoneNumber | None]:
+    """Return "emergency", "short_code" or "invalid" for digits that are no valid number, and the parsed number."""
+    number = parse_or_none(span, region, keep_raw_input=True)
+    if number is None:
+        return "invalid", None
 
-    if number.country_code_source in (CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN, CountryCodeSource.FROM_NUMBER_WITH_IDD):
+    if number.country_code_source in _EXPLICIT_SOURCES:
         national = phonenumbers.national_significant_number(number)
         regions = phonenumbers.region_codes_for_country_code(number.country_code)
     else:
@@ -212,7 +347,7 @@ def _classify_digits(span: str, region: str) -> str:
     # connects_to_emergency_number also matches longer digits that start with an
     # emergency number (9115551234 in the US), because a switch may route those too.
     if any(shortnumberinfo.connects_to_emergency_number(national, code) for code in regions):
-        return "emergency"
+        return "emergency", number
     if any(shortnumberinfo.is_valid_short_number_for_region(number, code) for code in regions):
-        return "short_code"
-    return "invalid"
+        return "short_code", number
+    return "invalid", number

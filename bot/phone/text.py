@@ -17,6 +17,8 @@ MAX_LABEL_LENGTH = 200  # the length of call_attempts.label
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 # Links typed or pasted without Slack's escaping. A bare tel: prefix is dropped, the others hidden.
 _BARE_LINK = re.compile(r"(?i)\b(?:https?://|www\.|mailto:)\S*|\S+@\S+\.\w+|\btel:")
+# URLs and email addresses, also without a scheme when they have a path: example.com/4155550134.
+ADDRESS = re.compile(r"(?i)\b(?:https?://|www\.|mailto:)\S*|\S+@\S+\.\w+|\b[a-z\d-]+(?:\.[a-z\d-]+)*\.[a-z]{2,}/\S*")
 _SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _EXTRA_SPACES = frozenset("\t\n\r\v\f\x1c\x1d\x1e\x1f\x85")
 _EXTRA_DASHES = frozenset("\u2212\u2010\u2011\u2043\ufe63")  # minus sign, hyphens, hyphen bullet, small minus
@@ -70,6 +72,9 @@ def prepare_text(text: str) -> tuple[str, str]:
     Both strings have the same length, so a span found in the first cuts the label out
     of the second. Text of mailto:, http and other non-phone links is display in the label
     but replaced by spaces in the search text, so digits inside it are never dialed.
+    A tel: link is read from its visible text when that has digits, because that is the
+    number the user sees, and otherwise from its target. The caller compares the two
+    with find_tel_links.
     """
     if "<" not in text and "&" not in text and ":" not in text and "@" not in text and "www." not in text:
         plain = normalise_text(text)
@@ -82,9 +87,12 @@ def prepare_text(text: str) -> tuple[str, str]:
         _add_plain(text[position : link.start()], search, display)
         target, visible = link.group(1), link.group(2)
         if target[:4].lower() == "tel:":
-            number = normalise_text(target[4:])
-            search.append(number)
-            display.append(number)
+            if visible is not None and any(character.isdigit() for character in visible):  # isdigit is true for digits of every script
+                _add_plain(visible, search, display)
+            else:
+                number = normalise_text(target[4:])
+                search.append(number)
+                display.append(number)
         else:
             if visible is None and target[:7].lower() == "mailto:":
                 visible = target[7:]
@@ -96,10 +104,24 @@ def prepare_text(text: str) -> tuple[str, str]:
     return "".join(search), "".join(display)
 
 
-def _add_plain(piece: str, search: list[str], display: list[str]) -> None:
+def find_tel_links(text: str) -> list[tuple[str, str]]:
+    """Return the target and the visible text of each Slack tel: link that has visible text, both normalised."""
+    links = []
+    for link in _SLACK_LINK.finditer(text):
+        target, visible = link.group(1), link.group(2)
+        if visible is not None and target[:4].lower() == "tel:":
+            links.append((normalise_text(target[4:]), normalise_text(_unescape(visible))))
+    return links
+
+
+def _unescape(piece: str) -> str:
     for entity, character in _SLACK_ENTITIES:
         piece = piece.replace(entity, character)
-    piece = normalise_text(piece)
+    return piece
+
+
+def _add_plain(piece: str, search: list[str], display: list[str]) -> None:
+    piece = normalise_text(_unescape(piece))
     position = 0
     for link in _BARE_LINK.finditer(piece):
         search.append(piece[position : link.start()])
