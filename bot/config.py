@@ -146,6 +146,8 @@ def load_settings(
 
     if "ALLOWED_COUNTRIES" in env and env["ALLOWED_COUNTRIES"] not in ("*", "all"):
         codes = [part.strip() for part in env["ALLOWED_COUNTRIES"].split(",") if part.strip()]
+        if not codes:
+            raise ConfigError(_message("ALLOWED_COUNTRIES", env["ALLOWED_COUNTRIES"], "lists no country code", "(or * for every country)"))
         values["allowed_countries"] = frozenset(_country(env, "ALLOWED_COUNTRIES", code) for code in codes)
 
     if "BLOCKED_NUMBER_TYPES" in env:
@@ -211,10 +213,10 @@ def _number(env: Mapping[str, str], name: str, kind: type, *, low: float, high: 
 
 
 def _country(env: Mapping[str, str], name: str, code: str) -> str:
-    import phonenumbers
+    from bot.phone import is_country_code
 
     code = code.strip().upper()
-    if code not in phonenumbers.SUPPORTED_REGIONS:
+    if not is_country_code(code):
         raise ConfigError(_message(name, env.get(name, code), f"contains {code!r}, which is not a two-letter ISO 3166 country code"))
     return code
 

@@ -10,10 +10,9 @@ import argparse
 import json
 import sys
 
-import phonenumbers
 
 from bot.config import ConfigError, load_settings
-from bot.phone import NumberResult, read_destination
+from bot.phone import NumberResult, is_country_code, read_destination
 
 EXIT_DIALABLE = 0
 EXIT_REFUSED = 1
@@ -21,6 +20,7 @@ EXIT_USAGE = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = "Exit status: 0 when the number is dialable, 1 when it is refused, 2 for a usage or configuration error."
     parser.add_argument("text", nargs="+", metavar="TEXT", help="Text as typed after /call; several words are joined with spaces.")
     parser.add_argument("--country", metavar="XX", help="Default country (ISO 3166 code) for numbers without a country code; default DEFAULT_COUNTRY.")
     parser.add_argument(
@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _country_code(value: str, option: str) -> str | None:
     code = value.strip().upper()
-    if code not in phonenumbers.SUPPORTED_REGIONS:
-        print(f"error: {option} {value!r} is not a two-letter ISO 3166 country code that phonenumbers knows. Example: {option} US", file=sys.stderr)
+    if not is_country_code(code):
+        print(f"error: {option} {value!r} is not a two-letter ISO 3166 country code (the United Kingdom is GB). Example: {option} US", file=sys.stderr)
         return None
     return code
 
@@ -82,7 +82,7 @@ def _country_code(value: str, option: str) -> str | None:
 def _describe(result: NumberResult) -> str:
     if not result.ok:
         return f"refused ({result.reason}): {result.message}"
-    lines = [f"dialable: {result.e164}  {result.message}"]
+    lines = [f"dialable: {result.e164} ({result.display})"]
     if result.extension:
         lines.append(f"extension {result.extension}, dialed by the caller once the call connects")
     if result.label:

@@ -96,3 +96,9 @@ def test_readme_documents_every_setting():
     text = (ROOT / "README.md").read_text()
     for name in SETTINGS_HELP:
         assert f"`{name}`" in text, name
+
+
+def test_allowed_countries_without_codes_is_invalid():
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"ALLOWED_COUNTRIES": ","})
+    assert str(raised.value).startswith("ALLOWED_COUNTRIES lists no country code")

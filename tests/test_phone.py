@@ -351,8 +351,6 @@ TEL_LINK_MISMATCHES = [
     ("<tel:+14155550134|1-800-FLOWERS>", "US"),
     ("<tel:x|212 555 0199> 415 555 0134", "US"),
     ("<tel:+1415555|(212) 555-0134>", "US"),
-    ("<tel:+14155550134|(415) 555-0134>", "GB"),  # the visible text is no number in the UK
-    ("<tel:+442079460958|020 7946 0958>", "US"),
 ]
 
 
@@ -598,3 +596,17 @@ def test_link_and_code_refusals_one_sentence():
         assert not result.ok, text
         assert result.message.endswith("."), text
         assert result.message.count(". ") == 0, text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "e164"),
+    [
+        ("<tel:+14155550134|(415) 555-0134>", "GB", "+14155550134"),
+        ("<tel:+442079460958|020 7946 0958>", "US", "+442079460958"),
+        ("<tel:+33142685300|01 42 68 53 00>", "DE", "+33142685300"),
+    ],
+)
+def test_tel_link_text_in_target_country_format(text, region, e164):
+    result = read_destination(text, default_country=region)
+    assert result.ok, result.message
+    assert result.e164 == e164

@@ -169,9 +169,9 @@ def _caller_name(value: str) -> str:
 
 
 def _country(value: str) -> str:
-    import phonenumbers
+    from bot.phone import is_country_code
 
     code = value.strip().upper()
-    if code not in phonenumbers.SUPPORTED_REGIONS:
+    if not is_country_code(code):
         raise UsageError(f"--country {value!r} is not a two-letter ISO 3166 country code. Example: --country GB")
     return code

@@ -104,6 +104,8 @@ def check_caller_id(text: str, *, default_country: str) -> NumberResult:
         return _refuse("emergency", "An emergency number cannot be a caller ID, so give the full number of your office or team.", result)
     if result.reason == "short_code":
         return _refuse("short_code", "A short code cannot be a caller ID, so give the full number of your office or team.", result)
+    if not result.ok and "/call" in result.message:  # the destination wording speaks of Slack
+        return _refuse(result.reason or "invalid", "A caller ID must be one phone number with its country code, such as +1 415 555 0100.", result)
     if not result.ok:
         return result
     if result.extension is not None:
@@ -111,6 +113,11 @@ def check_caller_id(text: str, *, default_country: str) -> NumberResult:
     if result.label is not None:
         return _refuse("invalid", f"A caller ID must be a phone number only, without the words {result.label!r}.", result)
     return result
+
+
+def is_country_code(code: str) -> bool:
+    """Return whether ``code`` is an ISO 3166 country code that phonenumbers has data for ("US", "GB")."""
+    return code in phonenumbers.SUPPORTED_REGIONS
 
 
 def mask_number(number: str | None) -> str:
@@ -168,6 +175,13 @@ def _read(text: object, default_country: str, *, allowed: frozenset[str] | None,
             mismatch = check_tel_links(links, region, link_number=found.number if only_link else None)
             if mismatch is not None:
                 return _refusal(mismatch.reason, mismatch.message)
+            # The visible text matched the target only as written in the target's own
+            # country ("(415) 555-0134" for a user whose default is GB): dial the target.
+            if isinstance(found, NotFound) and found.reason == "invalid" and len(links) == 1 and search.strip() == links[0][1].strip():
+                target = links[0][0]
+                from_target = find_number(target, target, region)
+                if isinstance(from_target, Found):
+                    found = from_target
 
     if isinstance(found, NotFound):
         return _refusal(found.reason, found.message)

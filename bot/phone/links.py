@@ -39,6 +39,11 @@ def check_tel_links(links: list[tuple[str, str]], region: str, *, link_number: P
         visible_found = find_number(visible, visible, region)  # vanity letters, a "00" prefix, a label
         if isinstance(visible_found, Found) and _same_number(dialed, visible_found.number):
             continue
+        # The text may be written as people write numbers in the link's own country:
+        # "(415) 555-0134" for +1 415 555 0134, seen by a user whose default is GB.
+        dialed_region = phonenumbers.region_code_for_number(dialed)
+        if dialed_region not in (None, "ZZ", region) and _same_number(dialed, parse_or_none(visible, dialed_region)):
+            continue
         dialed_text = phonenumbers.format_number(dialed, PhoneNumberFormat.E164)
         if dialed.extension:
             dialed_text += f" ext. {dialed.extension}"
