@@ -15,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 
 from bot.cli import configure_logging
 from bot import preflight
+from bot.argtypes import port_number, positive_int
 from bot.config import GENESYS, SLACK_HTTP, ConfigError, load_settings
 
 log = logging.getLogger(__name__)
@@ -56,23 +57,6 @@ def run(args: argparse.Namespace) -> int:
     log.info("serving POST /slack/events and GET /healthz on %s:%s", args.host, port)
     GunicornApplication(settings, options).run()
     return 0
-
-
-def port_number(text: str) -> int:
-    value = positive_int(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
-    return value
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
 
 
 def _web_concurrency() -> int:

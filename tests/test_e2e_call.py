@@ -86,9 +86,7 @@ def test_ack_returns_while_genesys_holds(stack):
 
     # The create-call request reached Genesys and is still held there, so the
     # acknowledgement above did not wait for it.
-    deadline = time.monotonic() + 30
-    while stack.genesys.count("POST", CREATE_CALL) == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    stack.genesys.wait_for_count(1, method="POST", path_prefix=CREATE_CALL, timeout=30)
     assert stack.genesys.count("POST", CREATE_CALL) == 1
     assert attempts(stack)[-1].outcome == "pending"
 

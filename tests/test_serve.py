@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -43,9 +42,7 @@ def test_serve_acks_before_genesys_answers(served):
     response = served.slash("415 555 0134")
     assert response.status == 200
 
-    deadline = time.monotonic() + 30
-    while served.genesys.count("POST", CREATE_CALL) == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    served.genesys.wait_for_count(1, method="POST", path_prefix=CREATE_CALL, timeout=30)
     assert served.genesys.count("POST", CREATE_CALL) == 1  # held: no response yet
     served.genesys.release()
 

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 
+from bot.argtypes import port_number_or_zero, positive_int, positive_seconds
 from bot.sandbox.genesys_control import CONTROL_ENDPOINTS as GENESYS_CONTROL
 from bot.sandbox.genesys_faults import FAULT_ACTIONS, Fault
 from bot.sandbox.server import check_loopback
@@ -52,12 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                               "The demo user is always known.")
     genesys.add_argument("--fault", action="append", default=[], type=_parse_fault, metavar="JSON",
                          help="add a fault, as a JSON object with the fields listed below; repeatable")
-    genesys.add_argument("--rate-limit", type=_positive_int, default=None, metavar="N",
+    genesys.add_argument("--rate-limit", type=positive_int, default=None, metavar="N",
                          help="requests to /api/v2/ that one access token may make in any 60 s (or "
                               "--rate-limit-window) span; beyond it the sandbox answers 429 "
                               "too.many.requests.retry.after with Retry-After in seconds, as Genesys Cloud does "
                               "(Genesys' default is 300). Default: no limit")
-    genesys.add_argument("--rate-limit-window", type=_positive_float, default=60.0, metavar="SECONDS",
+    genesys.add_argument("--rate-limit-window", type=positive_seconds, default=60.0, metavar="SECONDS",
                          help="length of the --rate-limit window in seconds (default: 60, as Genesys Cloud)")
 
     slack = services.add_parser(
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _add_address_arguments(parser: argparse.ArgumentParser, *, default_port: int) -> None:
-    parser.add_argument("--port", type=int, default=default_port,
+    parser.add_argument("--port", type=port_number_or_zero, default=default_port,
                         help=f"TCP port to listen on; 0 picks a free port (default: {default_port})")
     parser.add_argument("--host", default="127.0.0.1",
                         help="loopback address to bind, such as 127.0.0.1 or ::1; other addresses are "
@@ -144,26 +145,6 @@ def _parse_fault(text: str) -> Fault:
         raise argparse.ArgumentTypeError(f"invalid JSON in --fault {text!r}: {error}") from None
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"invalid --fault {text!r}: {error}") from None
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}: expected a whole number of 1 or more") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"invalid number {value}: expected 1 or more")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}: expected seconds greater than 0") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"invalid number {value:g}: expected seconds greater than 0")
-    return value
 
 
 def _genesys_epilog() -> str:
