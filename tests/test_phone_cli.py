@@ -144,3 +144,18 @@ def test_help_documents_empty_allowed(tmp_path):
     assert completed.returncode == 0
     help_text = " ".join(completed.stdout.split())
     assert "'' (empty, as in ALLOWED_COUNTRIES=) allows every country" in help_text
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{case['region']}:{case['text']!r}" for case in CASES])
+def test_every_case_through_cli_main(case, tmp_path, monkeypatch, capsys):
+    """Every recorded case through the same argv parsing and output as the command, in this process."""
+    from bot.cli import main
+
+    for name in ("DEFAULT_COUNTRY", "ALLOWED_COUNTRIES", "BLOCKED_NUMBER_TYPES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env from the working tree
+    status = main(["number", "--json", "--country", case["region"], "--allowed", case["allowed"], "--", case["text"]])
+    output = json.loads(capsys.readouterr().out)
+    for field in ("ok", "e164", "reason", "extension", "country"):
+        assert output[field] == case[field], field
+    assert status == (0 if case["ok"] else 1)
