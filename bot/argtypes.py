@@ -6,7 +6,7 @@ import argparse
 
 
 def positive_int(text: str) -> int:
-    """A whole number of 1 or more."""
+    """Parse a whole number of 1 or more."""
     try:
         value = int(text)
     except ValueError:
@@ -17,7 +17,7 @@ def positive_int(text: str) -> int:
 
 
 def positive_seconds(text: str) -> float:
-    """A number of seconds greater than 0."""
+    """Parse a number of seconds greater than 0."""
     try:
         value = float(text)
     except ValueError:
@@ -28,7 +28,7 @@ def positive_seconds(text: str) -> float:
 
 
 def port_number(text: str, *, allow_zero: bool = False) -> int:
-    """A TCP port, 1 to 65535; with allow_zero, 0 too (the system picks a free port)."""
+    """Parse a TCP port, 1 to 65535; with allow_zero, 0 too (the system picks a free port)."""
     try:
         value = int(text)
     except ValueError:

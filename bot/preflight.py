@@ -17,7 +17,7 @@ GENESYS_CHECK_SECONDS = 15.0
 
 
 def check_database(settings: Settings) -> None:
-    """Raise ConfigError unless the database answers and its schema is at the latest migration."""
+    """Raise ConfigError unless the database accepts a connection and its schema is at the latest migration."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
     from sqlalchemy.exc import SQLAlchemyError

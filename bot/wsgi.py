@@ -1,6 +1,6 @@
 """WSGI application: ``POST /slack/events`` for Slack, ``GET /healthz`` for load balancers.
 
-Slack's signature is checked here before Bolt sees the request. Bolt (slack_bolt
+Slack's signature is checked here before the request reaches Bolt. Bolt (slack_bolt
 1.30) parses the body before it checks the signature, so an unsigned request with a
 malformed body or timestamp made it answer 500 and log a traceback.
 """
@@ -52,7 +52,7 @@ def make_wsgi_app(runtime: Runtime) -> Callable[[dict, Callable], Iterable[bytes
         environ["wsgi.input"] = io.BytesIO(body)
         try:
             return slack(environ, start_response)
-        except Exception as error:  # a signed but malformed request; Bolt has not answered yet
+        except Exception as error:  # a signed but malformed request; Bolt has not started a response yet
             log.warning("could not handle a signed request to %s: %s", EVENTS_PATH, type(error).__name__)
             return _reply(start_response, "400 Bad Request", {"ok": False, "error": "malformed request"})
 
@@ -72,7 +72,7 @@ def _signed(verifier: SignatureVerifier, body: bytes, environ: dict) -> bool:
 
 
 def _health(runtime: Runtime, start_response: Callable) -> Iterable[bytes]:
-    """200 when the database answers; 503 with the error class otherwise."""
+    """Return 200 when a database query succeeds; 503 with the error class otherwise."""
     try:
         with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
