@@ -15,6 +15,7 @@ class CallRequest:
     channel_id: str | None
     text: str
     trigger_id: str | None = None  # unique per invocation; a second delivery is ignored
+    received_at: float | None = None  # time.monotonic() at the acknowledgement; CALL_DEADLINE counts from it
 
 
 @dataclass(frozen=True)

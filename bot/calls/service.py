@@ -133,7 +133,8 @@ class CallService:
         with self._sessions.begin() as session:
             attempts.update_attempt(session, attempt_id, slack_message_ts=message_ts, sent_at=utcnow())
 
-        result = self._place(admitted, notifier=notifier)
+        deadline = None if request.received_at is None else request.received_at + self._settings.call_deadline
+        result = self._place(admitted, notifier=notifier, deadline=deadline)
         notifier.finished(result)
         return result
 
@@ -174,7 +175,7 @@ class CallService:
                 return Rejection(attempt.id, number.reason or "invalid", number.message, number)
             return _Admitted(attempt.id, number, mapping.genesys_user_id, mapping.caller_id, mapping.caller_name)
 
-    def _place(self, admitted: _Admitted, *, notifier: Notifier) -> CallResult:
+    def _place(self, admitted: _Admitted, *, notifier: Notifier, deadline: float | None) -> CallResult:
         attempt_id, number = admitted.attempt_id, admitted.number
         try:
             placed = self._dialer.place_call(
@@ -182,6 +183,7 @@ class CallService:
                 phone_number=number.e164,
                 caller_id=admitted.caller_id,
                 caller_name=admitted.caller_name,
+                deadline=deadline,
                 on_wait=notifier.queued,
             )
         except CallFailed as error:

@@ -12,6 +12,7 @@ Genesys would hold back every `/call` behind them. The calls get their own pool.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import Ack, App, Respond
@@ -67,9 +68,9 @@ def build_app(
             ack(text=text, blocks=blocks, response_type="ephemeral")
             return
         ack()
-        workers.submit(place_call, command, respond, client)
+        workers.submit(place_call, command, respond, client, time.monotonic())
 
-    def place_call(command: dict, respond: Respond, client: WebClient) -> None:
+    def place_call(command: dict, respond: Respond, client: WebClient, received_at: float) -> None:
         user_id = command.get("user_id") or ""
         try:
             request = CallRequest(
@@ -78,6 +79,7 @@ def build_app(
                 channel_id=command.get("channel_id"),
                 text=command.get("text") or "",
                 trigger_id=command.get("trigger_id") or None,
+                received_at=received_at,
             )
             notifier = SlackNotifier(client=client, respond=respond, channel_id=request.channel_id, raw_text=request.text)
             service.handle(request, notifier)
