@@ -71,7 +71,17 @@ def test_read_timeout_is_unknown_and_sent_once(stack):
     assert "may" in message_text(reply).lower()
 
 
-@pytest.mark.parametrize("status", [502, 503, 504])
+def test_bad_gateway_is_unknown_and_sent_once(stack):
+    stack.genesys.add_fault(Fault(method="POST", path_prefix=CREATE_CALL, status=502))
+    stack.slash("415 555 0134")
+    _, reply = root_and_reply(stack)
+    attempt = wait_for_final_attempt(stack)
+    assert attempt.outcome == "unknown"
+    assert stack.genesys.count("POST", CREATE_CALL) == 1
+    assert "before you dial again" in message_text(reply)
+
+
+@pytest.mark.parametrize("status", [503, 504])
 def test_gateway_error_then_success_is_placed(stack, status):
     stack.genesys.add_fault(Fault(method="POST", path_prefix=CREATE_CALL, status=status))
     stack.slash("415 555 0134")

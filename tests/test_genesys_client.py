@@ -154,7 +154,15 @@ def test_read_timeout_is_unknown_one_post(sandbox):
     assert diagnosis.outcome == "unknown"
 
 
-@pytest.mark.parametrize("status", [502, 503, 504])
+def test_502_on_create_call_is_not_repeated(sandbox):
+    sandbox.add_fault(Fault(method="POST", path_prefix=CREATE_CALL, status=502))
+    error = failure_of(lambda: place(make_dialer(sandbox.url)))
+    assert sandbox.count("POST", CREATE_CALL) == 1
+    diagnosis = diagnose(error.failure)
+    assert diagnosis.outcome == "unknown"
+
+
+@pytest.mark.parametrize("status", [503, 504])
 def test_gateway_error_then_success(sandbox, status):
     sleep = RecordingSleep()
     sandbox.add_fault(Fault(method="POST", path_prefix=CREATE_CALL, status=status))

@@ -52,7 +52,8 @@ DECISIONS = [
     # (failure, idempotent, expected action)
     (failure(401, code="credentials.expired"), False, REAUTHENTICATE),
     (failure(429, retry_after=2), False, RETRY),
-    (failure(502), False, RETRY),
+    (failure(502), False, STOP),
+    (failure(502), True, RETRY),
     (failure(503), False, RETRY),
     (failure(504), False, RETRY),
     (failure(transport=TRANSPORT_CONNECT), False, RETRY),

@@ -338,7 +338,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         kind="service_unavailable",
-        statuses=_statuses(503),
+        statuses=_statuses(503, 504),
         title="Genesys Cloud is unavailable right now",
         cause="Genesys Cloud answered HTTP {status} ({code}) to every attempt the bot made in the time allowed. It answers so before it accepts a request, so nothing was dialed.",
         action="Try again in a few minutes, and check the Genesys Cloud status page for your region if it keeps failing.",
@@ -347,15 +347,14 @@ CASES: tuple[Case, ...] = (
     Case(
         kind="service_unavailable",
         outcome=UNKNOWN,
-        statuses=_statuses(502, 504),
+        statuses=_statuses(502),
         title="A gateway in front of Genesys Cloud failed; the call may exist",
         cause=(
-            "A gateway answered HTTP {status} ({code}) to the last attempt the bot made in the time allowed. "
-            "Usually Genesys Cloud did not act on such a request, but a gateway can also answer so after "
-            "Genesys Cloud accepted it, so the call may have been placed."
+            "A gateway answered HTTP {status} ({code}), so the bot did not repeat the request. "
+            "A gateway can answer so after Genesys Cloud accepted a request, so the call may have been placed."
         ),
         action=CHECK_BEFORE_REDIAL + " If the call was not placed, try again in a few minutes.",
-        example={"phase": PHASE_CALL, "status": 504, "code": "request.timeout", "message": "The request timed out."},
+        example={"phase": PHASE_CALL, "status": 502, "code": "bad.gateway", "message": "Bad Gateway"},
     ),
     Case(
         kind="no_conversation_id",

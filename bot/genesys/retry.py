@@ -5,7 +5,11 @@ Per failed attempt (see :meth:`RetryPolicy.decide`):
 - 401: get a new token and repeat the request once (a 401 means Genesys did not act).
 - 429: wait ``Retry-After`` seconds and repeat, unless the wait exceeds
   ``max_retry_after`` (GENESYS_MAX_RETRY_AFTER).
-- 502, 503, 504: repeat after a capped exponential backoff with full jitter.
+- 503, 504: repeat after a capped exponential backoff with full jitter. Genesys
+  answers these before it accepts a request.
+- 502: the same for an idempotent request. A create-call POST stops with an unknown
+  outcome, because a gateway can answer 502 after Genesys accepted the call, and
+  repeating it could ring the callee twice.
 - Connection could not be opened: repeat with the same backoff (nothing was sent).
 - Read timeout or dropped connection after sending: repeat only an idempotent request
   (GET, token request). A create-call POST stops here with an unknown outcome,
@@ -119,6 +123,8 @@ class RetryPolicy:
                 return Decision(STOP, reason=f"Retry-After {failure.retry_after:g} s exceeds the {self.max_retry_after:g} s the bot accepts")
             return Decision(RETRY, delay=failure.retry_after, reason=f"Genesys Cloud rate-limited the bot (429, Retry-After {failure.retry_after:g} s)")
 
+        if failure.status == 502 and not idempotent:
+            return Decision(STOP, reason="a 502 from a gateway may come after Genesys accepted the request")
         if failure.status in SERVER_BUSY_STATUSES:
             return self._backoff(state, "server", f"Genesys Cloud is unavailable (HTTP {failure.status})")
 
