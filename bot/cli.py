@@ -88,6 +88,8 @@ def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
+    # Alembic reports its migration context at INFO on every schema check.
+    logging.getLogger("alembic").setLevel(max(numeric, logging.WARNING))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, mask_database_url
 
@@ -26,6 +27,9 @@ def check_database(settings: Settings) -> None:
 
     shown = mask_database_url(settings.database_url)
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    sqlite_file = _sqlite_file(settings.database_url)
+    if sqlite_file is not None and not sqlite_file.exists():  # connecting would create an empty file
+        raise ConfigError(f"the database file {sqlite_file} does not exist: run `python -m bot migrate` first, or check DATABASE_URL")
     try:
         engine = make_engine(settings.database_url)
         with engine.connect() as connection:
@@ -110,6 +114,16 @@ def check_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             raise ConfigError(f"cannot listen on {host}:{port} ({error.strerror or first_line(error)}): pick another --port or PORT") from None
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL; None for other databases and in-memory SQLite."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def first_line(error: BaseException) -> str:

@@ -11,8 +11,6 @@ import argparse
 import logging
 import os
 
-from gunicorn.app.base import BaseApplication
-
 from bot.cli import configure_logging
 from bot import preflight
 from bot.argtypes import port_number, positive_int
@@ -54,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
     }
+    # Imported only now: gunicorn reads WEB_CONCURRENCY when it is imported and
+    # raises a bare ValueError for a value that is not a number.
+    from bot.gunicorn_app import GunicornApplication
+
     log.info("serving POST /slack/events and GET /healthz on %s:%s", args.host, port)
     GunicornApplication(settings, options).run()
     return 0
@@ -66,28 +68,3 @@ def _web_concurrency() -> int:
         return positive_int(text)
     except argparse.ArgumentTypeError:
         raise ConfigError(f"WEB_CONCURRENCY {text!r} is not a number of worker processes. Example: WEB_CONCURRENCY=2") from None
-
-
-class GunicornApplication(BaseApplication):
-    """Runs the bot's WSGI app inside gunicorn, configured from code instead of a file."""
-
-    def __init__(self, settings, options: dict) -> None:
-        self._settings = settings
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-        # gunicorn 25.1 and newer open a control socket at one fixed path per user,
-        # which a second server on the same host takes over; the bot does not use it.
-        if "control_socket_disable" in self.cfg.settings:
-            self.cfg.set("control_socket_disable", True)
-
-    def load(self):
-        from bot.runtime import build_runtime
-        from bot.wsgi import make_wsgi_app
-
-        runtime = build_runtime(self._settings)
-        runtime.warm_up_in_background()
-        return make_wsgi_app(runtime)

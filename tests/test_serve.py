@@ -120,3 +120,16 @@ def test_serve_rejects_bad_port_argument(port):
     assert result.returncode == 2
     assert "--port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_rejects_bad_web_concurrency(stack_env):
+    _, env = stack_env
+    result = serve_command({**env, "WEB_CONCURRENCY": "two"}, "--port", str(free_port()))
+    assert result.returncode == 2
+    assert result.stderr.startswith("configuration error: WEB_CONCURRENCY 'two'")
+    assert "Traceback" not in result.stderr
+
+
+def test_other_commands_ignore_bad_web_concurrency():
+    result = serve_command({"WEB_CONCURRENCY": "two"}, "--help")
+    assert result.returncode == 0
