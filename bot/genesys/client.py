@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from bot.genesys.errors import correlation_id_of, failure_from_response, failure
 from bot.genesys.http import HttpTransport, TransportError
 from bot.genesys.pacing import Pacer
 from bot.genesys.retry import AttemptFailed, Attempts, RetryPolicy, run_with_retries
+from bot.phone import mask_number
 
 log = logging.getLogger(__name__)
 
@@ -280,9 +280,3 @@ class GenesysDialer:
                 )
                 log.info("Genesys SDK loaded in %.1f s", time.monotonic() - started)
             return self._sdk
-
-
-def mask_number(number: str) -> str:
-    """Hide all but the last four digits of a phone number, for logs."""
-    digits = re.sub(r"\D", "", number)
-    return f"***{digits[-4:]}" if len(digits) > 4 else "***"
