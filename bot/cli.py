@@ -1,8 +1,8 @@
 """Command line: ``python -m bot`` (or ``callbot``) and its subcommands.
 
 Each subcommand lives in the module that owns its concern and exposes
-``add_arguments(parser)`` and ``run(args) -> int``; this file only wires them up, so
-that ``--help`` stays fast (no Genesys SDK import) and one concern stays in one place.
+``add_arguments(parser)`` and ``run(args) -> int``. This file only wires them up, so
+``--help`` stays fast (no Genesys SDK import) and one concern stays in one place.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ CHATTY_LOGGERS = ("slack_sdk", "slack_bolt", "urllib3")
 
 
 def _describe_database_error(error: Exception) -> str | None:
-    """One line for a database or migration failure; None for any other error."""
+    """Describe a database or migration failure in one line; return None for any other error."""
     from alembic.util import CommandError
     from sqlalchemy.exc import NoSuchModuleError, OperationalError, ProgrammingError, SQLAlchemyError
 

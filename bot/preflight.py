@@ -117,7 +117,7 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def _sqlite_file(url: str) -> Path | None:
-    """The file of a ``sqlite:///`` URL; None for other databases and in-memory SQLite."""
+    """Return the file of a ``sqlite:///`` URL; None for other databases and in-memory SQLite."""
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)

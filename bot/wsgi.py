@@ -2,7 +2,7 @@
 
 Slack's signature is checked here before the request reaches Bolt. Bolt (slack_bolt
 1.30) parses the body before it checks the signature, so an unsigned request with a
-malformed body or timestamp made it answer 500 and log a traceback.
+malformed body or timestamp made it respond 500 and log a traceback.
 """
 
 from __future__ import annotations

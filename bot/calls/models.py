@@ -8,7 +8,7 @@ from typing import Mapping
 
 @dataclass(frozen=True)
 class CallRequest:
-    """A `/call` command as the calls service sees it."""
+    """A `/call` command as the calls service receives it."""
 
     team_id: str
     user_id: str

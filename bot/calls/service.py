@@ -54,7 +54,7 @@ class Rejection:
 
 @dataclass(frozen=True)
 class CallStart:
-    """A call is about to be placed (the attempt row already says `pending`)."""
+    """A call about to be placed; its attempt row is already `pending`."""
 
     attempt_id: int
     user_id: str
@@ -75,7 +75,7 @@ class CallResult:
 
 @dataclass(frozen=True)
 class _Admitted:
-    """A command that passed the checks; its attempt row says `pending`."""
+    """A command that passed the checks; its attempt row is `pending`."""
 
     attempt_id: int
     number: NumberResult
@@ -85,7 +85,7 @@ class _Admitted:
 
 
 class Notifier(Protocol):
-    """Where the service reports progress; the Slack layer implements it."""
+    """Receiver of the service's progress reports; the Slack layer implements it."""
 
     def rejected(self, rejection: Rejection) -> None: ...
 
@@ -104,10 +104,10 @@ class CallService:
         self._dialer = dialer
 
     def handle(self, request: CallRequest, notifier: Notifier) -> Rejection | CallResult | None:
-        """Run one `/call` command to its end; never raises for a failed call.
+        """Run one `/call` command to its end; a failed call is a result, not an exception.
 
-        Returns None, and tells nobody, when the command was delivered before: the
-        first delivery answers the user.
+        Returns None, and notifies nobody, when the command was delivered before,
+        because the first delivery reports to the user.
         """
         try:
             return self._handle(request, notifier)
@@ -205,7 +205,7 @@ class CallService:
             )
             return CallResult(attempt_id, diagnosis.outcome, number, diagnosis=diagnosis)
         except Exception:
-            # A bug, not a Genesys answer: the request may have left, so the call may exist.
+            # A bug, not a Genesys response: the request may have left, so the call may exist.
             log.exception("attempt %s: unexpected error while placing the call", attempt_id)
             diagnosis = internal_error_diagnosis(attempt_id)
             self._finish(attempt_id, outcome=UNKNOWN, reason=REASON_INTERNAL)

@@ -79,5 +79,5 @@ class CallAttempt(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     correlation_id: Mapped[str | None] = mapped_column(String(64))
     requests_sent: Mapped[int] = mapped_column(Integer, default=0)
-    # Where the answer went in Slack.
+    # Where the result was posted in Slack.
     slack_message_ts: Mapped[str | None] = mapped_column(String(32))

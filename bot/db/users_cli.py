@@ -75,11 +75,15 @@ def _add(session, args: argparse.Namespace, *, default_country: str) -> int:
             "Example: --genesys-user 3b1f0f3e-8d7a-4f6e-9a41-2c5b7e9d1a20"
         ) from None
     existing = mappings.find_exact_mapping(session, team_id=team_id, user_id=user_id)
-    country = _country(args.country) if args.country is not None else (existing.country if existing else None)
+    country = existing.country if existing else None
+    if args.country is not None:
+        country = _country(args.country)
     caller = check_caller_id(args.caller_id, default_country=country or default_country)
     if not caller.ok:
         raise UsageError(f"--caller-id {args.caller_id!r} cannot be used: {caller.message} Example: --caller-id +14155550100")
-    name = _caller_name(args.caller_name) if args.caller_name is not None else (existing.caller_name if existing else None)
+    name = existing.caller_name if existing else None
+    if args.caller_name is not None:
+        name = _caller_name(args.caller_name)
     if args.admin is None:
         role = existing.role if existing else "member"
     else:

@@ -37,7 +37,7 @@ def slash_command_form(
     command: str = "/call",
     trigger_id: str | None = None,
 ) -> dict[str, str]:
-    """The form fields Slack sends for a slash command; trigger_id is new for each call unless given."""
+    """Build the form fields Slack sends for a slash command; trigger_id is new for each call unless given."""
     if trigger_id is None:
         trigger_id = f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}.{secrets.token_hex(16)}"
     return {
@@ -77,7 +77,7 @@ def send_slash_command(
     timeout: float = 10.0,
     **form: str,
 ) -> SlashResponse:
-    """POST a signed slash command to ``url`` and return the HTTP answer."""
+    """POST a signed slash command to ``url`` and return the HTTP response."""
     body = urlencode(slash_command_form(**form))
     headers = sign(body, signing_secret=signing_secret, timestamp=timestamp)
     request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")

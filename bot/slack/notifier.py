@@ -44,7 +44,7 @@ class SlackNotifier:
                 return self._thread_ts
             except SlackApiError as error:
                 log.info(
-                    "chat.postMessage in %s failed (%s); answering through response_url",
+                    "chat.postMessage in %s failed (%s); responding through response_url",
                     self._channel_id, error.response.get("error"),
                 )
         self._send_response(text, blocks, response_type="in_channel")
@@ -62,11 +62,11 @@ class SlackNotifier:
                 self._client.chat_postMessage(channel=self._channel_id, thread_ts=self._thread_ts, text=text, blocks=blocks)
                 return
             except SlackApiError as error:
-                log.warning("thread reply in %s failed (%s); answering through response_url", self._channel_id, error.response.get("error"))
+                log.warning("thread reply in %s failed (%s); responding through response_url", self._channel_id, error.response.get("error"))
         self._send_response(text, blocks, response_type="in_channel")
 
     def _send_response(self, text: str, blocks: list, *, response_type: str) -> None:
         try:
             self._respond(text=text, blocks=blocks, response_type=response_type, replace_original=False)
         except Exception:  # the user is unreachable; the audit row still has the outcome
-            log.exception("response_url answer failed")
+            log.exception("response_url message failed; the user got no message")
